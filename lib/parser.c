@@ -368,7 +368,8 @@ open_part(struct eml_parser *p)
 {
 	struct frame *f, *parent = p->top > 0 ? cur(p) : NULL;
 
-	if (grow(p) < 0)
+	/* step() made room: queued events point into the stack */
+	if (p->top >= p->cap)
 		return EML_ENOMEM;
 	f = &p->st[p->top++];
 	memset(f, 0, sizeof(*f));
@@ -1070,6 +1071,9 @@ eml_parser_next(struct eml_parser *p, struct eml_event *ev)
 	while (p->qn == 0) {
 		if (p->state == S_DONE)
 			return 0;
+		/* grow the stack only while no queued event points into it */
+		if (grow(p) < 0)
+			return EML_ENOMEM;
 		if ((r = step(p)) < 0)
 			return r;
 		if (r == 0 && p->qn == 0)
