@@ -34,6 +34,8 @@ TOOLS := $(TOOL_SRC:tools/%.c=$(B)/%)
 TOOL_COMMON := $(filter-out $(TOOL_SRC),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(TOOL_COMMON:tools/%.c=$(B)/tools/%.o)
 TEST_SRC := $(wildcard tests/check_*.c)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_T := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(B)/tests/%.o)
 
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -75,6 +77,54 @@ $(B)/tests/check_main.o: $(B)/tests/suites.h
 $(B)/check_emlkit: $(TEST_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
 
+# Fuzzing: each harness builds three ways.  Replay (plain cc, with SAN
+# when given) is part of `make check`; libFuzzer and AFL++ builds need
+# clang and afl++ (`sh mk/deps.sh fuzz`).
+$(B)/fuzz/%.o: fuzz/%.c fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Ifuzz -c -o $@ $<
+
+$(B)/fuzz/replay_%: $(B)/fuzz/fuzz_%.o $(B)/fuzz/replay.o $(B)/libemlkit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+
+fuzz-replay: $(FUZZ_T:%=$(B)/fuzz/replay_%)
+	@set -e; for t in $(FUZZ_T); do \
+		dirs=$$(ls -d corpus/fuzz/$$t 2>/dev/null || true); \
+		[ $$t = message ] && dirs="$$dirs corpus/third_party corpus/demo"; \
+		[ -n "$$dirs" ] || { echo "fuzz-replay $$t: no corpus"; continue; }; \
+		$(B)/fuzz/replay_$$t $$dirs; \
+	done
+
+FUZZ_B := build-fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz-build:
+	@sh mk/deps.sh fuzz
+	$(MAKE) B=$(FUZZ_B)/libfuzzer CC=clang SAN= \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		$(FUZZ_B)/libfuzzer/libemlkit.a
+	$(MAKE) B=$(FUZZ_B)/afl CC=afl-clang-fast SAN= \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+		$(FUZZ_B)/afl/libemlkit.a
+	@set -e; for t in $(FUZZ_T); do \
+		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Ilib -Ifuzz \
+			-o $(FUZZ_B)/libfuzzer/fuzz_$$t fuzz/fuzz_$$t.c \
+			$(FUZZ_B)/libfuzzer/libemlkit.a -lz; \
+		AFL_QUIET=1 afl-clang-fast -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
+			-Ilib -Ifuzz -o $(FUZZ_B)/afl/fuzz_$$t fuzz/fuzz_$$t.c \
+			$(FUZZ_B)/afl/libemlkit.a -lz; \
+	done
+	@echo "fuzz-build: $(words $(FUZZ_T)) harnesses in $(FUZZ_B)/libfuzzer and $(FUZZ_B)/afl"
+
+# make fuzz T=message S=600: one AFL++ campaign on one harness.
+T ?= message
+S ?= 600
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_B)/out
+	AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+		afl-fuzz -V $(S) -i corpus/fuzz/$(T) -o $(FUZZ_B)/out/$(T) \
+		$$( [ -f fuzz/$(T).dict ] && echo -x fuzz/$(T).dict ) \
+		-- $(FUZZ_B)/afl/fuzz_$(T)
+
 emlkit.pc: emlkit.pc.in lib/eml.h
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
@@ -87,7 +137,7 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/check_emlkit
-	@$(MAKE) --no-print-directory test-unit test-tools
+	@$(MAKE) --no-print-directory test-unit test-tools fuzz-replay
 
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
@@ -111,9 +161,13 @@ install: all emlkit.pc
 	install -m 644 $(wildcard docs/*.3) $(DESTDIR)$(MANDIR)/man3
 
 clean:
-	rm -rf build build-san emlkit.pc
+	rm -rf build build-san build-fuzz emlkit.pc
 
-.PHONY: all deps demo check test-unit test-tools bench install clean
+# keep objects that only pattern rules name
+.SECONDARY:
+
+.PHONY: all deps demo check test-unit test-tools bench install clean \
+	fuzz fuzz-build fuzz-replay
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
 	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d)
