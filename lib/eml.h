@@ -255,7 +255,7 @@ enum eml_event_type {
 struct eml_part {
 	const struct eml_part *parent;	/* NULL for the message itself */
 	unsigned depth;			/* 0 for the message */
-	char section[128];		/* IMAP section, "" for the top */
+	char section[256];		/* IMAP section (final at HEADERS_END) */
 	char ctype[128];		/* "text/plain" (lower-case) */
 	char charset[64];		/* lower-case, "" if none */
 	char boundary[EML_BOUNDARY_MAX + 1]; /* multipart only */
@@ -418,8 +418,10 @@ int eml_hdr_encode(const char *name, const char *utf8, size_t len,
 
 /* Decode encoded-words in text (any mix with plain text), appending
  * UTF-8.  Lenient: adjacent words joined (also a multibyte character split
- * across words), missing whitespace, words inside quoted strings when
- * in_phrase is set, unknown charsets through the fallback.  */
+ * across words), missing whitespace, words inside quoted strings, unknown
+ * charsets through fallback (NULL = windows-1252).  Folded input is
+ * accepted: a fold reads as one space.  *defects_r (may be NULL) gets
+ * EML_BIT() bits OR'd in.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
 int eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
     struct eml_buf *out, uint64_t *defects_r);
 /* Encode UTF-8 text as encoded-words (B or Q, whichever is shorter),
@@ -458,7 +460,8 @@ int eml_utf8_valid(const char *s, size_t len);
 /* Encoded size with line breaks of up to 2 bytes every 76 chars. */
 #define EML_B64_ENCODED_MAX(n)	((((n) + 2) / 3 * 4) + \
     ((((n) + 2) / 3 * 4) / 76 + 1) * 2 + 4)
-#define EML_QP_DECODED_MAX(n)	((n) + 3)
+/* QP holds up to 80 bytes (trailing blanks) that may come out later. */
+#define EML_QP_DECODED_MAX(n)	((n) + 80)
 #define EML_QP_ENCODED_MAX(n)	((n) * 3 + ((n) * 3 / 75 + 2) * 3 + 8)
 
 struct eml_b64_dec {
@@ -557,6 +560,7 @@ void eml_decoder_init(struct eml_decoder *d, enum eml_cte cte);
 size_t eml_decoder_max(const struct eml_decoder *d, size_t len);
 size_t eml_decoder_step(struct eml_decoder *d, const void *in, size_t len,
     void *out);
+/* Flush the end of the input; writes at most 64 bytes. */
 size_t eml_decoder_finish(struct eml_decoder *d, void *out);
 
 /* ------------------------------------------------------------------ */
@@ -579,7 +583,9 @@ struct eml_addrlist {
 /* Parse an address-list / mailbox-list value (raw, possibly folded, with
  * encoded-words and raw 8-bit) leniently: groups, comments, quoted local
  * parts, obsolete routes, unquoted commas or dots in display names,
- * missing angle brackets.  l must be zeroed.  Returns EML_OK/EML_ENOMEM. */
+ * missing angle brackets.  l must be zeroed.  Returns EML_OK/EML_ENOMEM.
+ * An empty group ("undisclosed-recipients:;") gives one entry with only
+ * group set; a comment is the name only when there is no phrase. */
 int eml_addr_parse(const char *v, size_t len, const char *fallback,
     struct eml_addrlist *l);
 void eml_addr_free(struct eml_addrlist *l);

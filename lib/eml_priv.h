@@ -45,4 +45,34 @@ emli_strlcpy(char *dst, const char *src, size_t n, size_t size)
  * new index.  Comment nesting is capped (depth 32) to bound work. */
 size_t emli_skip_cfws(const char *s, size_t len, size_t i);
 
+/* ---- Parameters: header.c tokenises, rfc2231.c joins and decodes ---- */
+
+/* One raw "name=value" as written: name lower-case with its "*N*"
+ * suffix, value unquoted but not decoded.  Offsets into an arena where
+ * both are NUL-terminated. */
+struct emli_praw {
+	size_t name, name_len;
+	size_t val, val_len;
+	int quoted;
+};
+
+/* Raw parameters kept per field (RFC 2231 segments count one each);
+ * the rest of a longer field is ignored, bounding the work. */
+#define EMLI_MAX_PRAW		(EML_MAX_PARAMS * 8)
+/* Highest RFC 2231 continuation index accepted ("name*999"). */
+#define EMLI_MAX_2231_INDEX	999
+
+/* Turn raw parameters v[0..n) (in field order) into p: split "*N*"
+ * suffixes, join continuations by index (gaps, duplicates and bad
+ * suffixes set EML_D_RFC2231_INVALID), percent-decode extended segments,
+ * convert from the segment-0 charset, decode RFC 2047 words in values
+ * without a charset, and turn raw 8-bit into UTF-8 (windows-1252 if not
+ * UTF-8); a plain "boundary" is kept byte for byte, as the body has
+ * it.  A name with both plain and RFC 2231 forms gets the 2231 value;
+ * conflicting plain duplicates keep the first and set
+ * EML_D_CONFLICTING_PARAM.  At most EML_MAX_PARAMS are kept.  Appends to
+ * p.  Returns EML_OK or EML_ENOMEM. */
+int emli_params_join(const char *arena, const struct emli_praw *v, size_t n,
+    struct eml_params *p);
+
 #endif /* EML_PRIV_H */

@@ -1,0 +1,532 @@
+/*
+ * charset.c - charset labels as real mail spells them, conversion to
+ * UTF-8 through glibc iconv, UTF-8 validation.
+ *
+ * Choices (see also docs/LENIENCY.md):
+ * - iso-8859-1, latin1 and friends are read as windows-1252, as browsers
+ *   do (WHATWG Encoding): mailers label cp1252 text "iso-8859-1" and the
+ *   C1 range is otherwise unused.  windows-1252 is decoded by a table
+ *   here, not by iconv, so the five bytes cp1252 leaves undefined (0x81,
+ *   0x8D, 0x8F, 0x90, 0x9D) map to the C1 code points and the fallback
+ *   decoder can never fail.
+ * - us-ascii (and unknown or "unknown-8bit" labels) with 8-bit bytes:
+ *   if the bytes are valid UTF-8 they are taken as UTF-8 (mis-labelled
+ *   UTF-8 is by far the common case and pure latin1 text is almost never
+ *   valid UTF-8), else they are decoded with the fallback charset.  For
+ *   unknown labels *guessed_r is set; for us-ascii it is not.
+ * - Shift_JIS labels use CP932 (glibc's SHIFT_JIS turns 0x5C into a yen
+ *   sign and lacks the Microsoft rows real mail uses), EUC-KR and
+ *   ks_c_5601-1987 use CP949, GB2312/GBK use GB18030, Big5 uses
+ *   BIG5-HKSCS, ISO-2022-JP uses ISO-2022-JP-2 (all supersets), TIS-620
+ *   uses WINDOWS-874, iso-8859-8-i (logical order) is ISO-8859-8.
+ * - iconv descriptors are not cached: each conversion opens and closes
+ *   one.  That keeps the module free of global mutable state, so it is
+ *   thread-safe; glibc caches the loaded gconv modules itself, so an
+ *   open costs a hash lookup and a small allocation (measured: a short
+ *   KOI8-R encoded-word decodes in about 2 us, iconv_open included).
+ *   UTF-8, windows-1252 and US-ASCII never touch iconv, nor does pure
+ *   ASCII input in an ASCII-based charset.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+
+#include "eml_priv.h"
+
+#define LABEL_MAX	64	/* longer labels are not charset names */
+
+/* Marks labels that mean "we don't know": the fallback is used. */
+static const char FALLBACK_MARK[] = "";
+
+struct alias {
+	const char *label;	/* normalised: lower-case, trimmed */
+	const char *canon;	/* iconv name, or FALLBACK_MARK */
+};
+
+/* Sorted by label for bsearch. */
+static const struct alias aliases[] = {
+	{ "646", "US-ASCII" },
+	{ "ansi_x3.4-1968", "US-ASCII" },
+	{ "ascii", "US-ASCII" },
+	{ "big-5", "BIG5-HKSCS" },
+	{ "big5", "BIG5-HKSCS" },
+	{ "big5-hkscs", "BIG5-HKSCS" },
+	{ "chinese", "GB18030" },
+	{ "cn-big5", "BIG5-HKSCS" },
+	{ "cp-1250", "WINDOWS-1250" },
+	{ "cp-1251", "WINDOWS-1251" },
+	{ "cp-1252", "WINDOWS-1252" },
+	{ "cp-850", "CP850" },
+	{ "cp-866", "CP866" },
+	{ "cp1250", "WINDOWS-1250" },
+	{ "cp1251", "WINDOWS-1251" },
+	{ "cp1252", "WINDOWS-1252" },
+	{ "cp1253", "WINDOWS-1253" },
+	{ "cp1254", "WINDOWS-1254" },
+	{ "cp1255", "WINDOWS-1255" },
+	{ "cp1256", "WINDOWS-1256" },
+	{ "cp1257", "WINDOWS-1257" },
+	{ "cp1258", "WINDOWS-1258" },
+	{ "cp819", "WINDOWS-1252" },
+	{ "cp850", "CP850" },
+	{ "cp874", "WINDOWS-874" },
+	{ "cp932", "CP932" },
+	{ "cp936", "GB18030" },
+	{ "cp949", "CP949" },
+	{ "cp950", "BIG5-HKSCS" },
+	{ "csbig5", "BIG5-HKSCS" },
+	{ "csgb2312", "GB18030" },
+	{ "csiso2022jp", "ISO-2022-JP-2" },
+	{ "csisolatin1", "WINDOWS-1252" },
+	{ "cskoi8r", "KOI8-R" },
+	{ "csshiftjis", "CP932" },
+	{ "default", FALLBACK_MARK },
+	{ "euc-cn", "GB18030" },
+	{ "euc-kr", "CP949" },
+	{ "gb18030", "GB18030" },
+	{ "gb2312", "GB18030" },
+	{ "gb_2312-80", "GB18030" },
+	{ "gbk", "GB18030" },
+	{ "ibm819", "WINDOWS-1252" },
+	{ "ibm850", "CP850" },
+	{ "iso-2022-jp", "ISO-2022-JP-2" },
+	{ "iso-8859-1", "WINDOWS-1252" },
+	{ "iso-8859-11", "WINDOWS-874" },
+	{ "iso-8859-8-e", "ISO-8859-8" },
+	{ "iso-8859-8-i", "ISO-8859-8" },
+	{ "iso-ir-100", "WINDOWS-1252" },
+	{ "iso8859-1", "WINDOWS-1252" },
+	{ "iso88591", "WINDOWS-1252" },
+	{ "iso_8859-1", "WINDOWS-1252" },
+	{ "iso_8859-1:1987", "WINDOWS-1252" },
+	{ "iso_8859-8-i", "ISO-8859-8" },
+	{ "koi8-r", "KOI8-R" },
+	{ "koi8-u", "KOI8-U" },
+	{ "koi8r", "KOI8-R" },
+	{ "ks_c_5601", "CP949" },
+	{ "ks_c_5601-1987", "CP949" },
+	{ "ks_c_5601-1989", "CP949" },
+	{ "ksc5601", "CP949" },
+	{ "ksc_5601", "CP949" },
+	{ "l1", "WINDOWS-1252" },
+	{ "latin-1", "WINDOWS-1252" },
+	{ "latin1", "WINDOWS-1252" },
+	{ "logical", "ISO-8859-8" },
+	{ "mac", "MACINTOSH" },
+	{ "macintosh", "MACINTOSH" },
+	{ "ms_kanji", "CP932" },
+	{ "shift-jis", "CP932" },
+	{ "shift_jis", "CP932" },
+	{ "sjis", "CP932" },
+	{ "tis-620", "WINDOWS-874" },
+	{ "tis620", "WINDOWS-874" },
+	{ "uhc", "CP949" },
+	{ "unicode-1-1-utf-7", "UTF-7" },
+	{ "unicode-1-1-utf-8", "UTF-8" },
+	{ "unknown", FALLBACK_MARK },
+	{ "unknown-8bit", FALLBACK_MARK },
+	{ "us", "US-ASCII" },
+	{ "us-ascii", "US-ASCII" },
+	{ "utf-7", "UTF-7" },
+	{ "utf-8", "UTF-8" },
+	{ "utf8", "UTF-8" },
+	{ "windows-1250", "WINDOWS-1250" },
+	{ "windows-1251", "WINDOWS-1251" },
+	{ "windows-1252", "WINDOWS-1252" },
+	{ "windows-31j", "CP932" },
+	{ "windows-874", "WINDOWS-874" },
+	{ "windows-932", "CP932" },
+	{ "windows-936", "GB18030" },
+	{ "windows-949", "CP949" },
+	{ "x-big5", "BIG5-HKSCS" },
+	{ "x-cp1250", "WINDOWS-1250" },
+	{ "x-cp1251", "WINDOWS-1251" },
+	{ "x-cp1252", "WINDOWS-1252" },
+	{ "x-euc-cn", "GB18030" },
+	{ "x-euc-jp", "EUC-JP" },
+	{ "x-euc-kr", "CP949" },
+	{ "x-gbk", "GB18030" },
+	{ "x-mac-ce", "MAC-CENTRALEUROPE" },
+	{ "x-mac-centraleurroman", "MAC-CENTRALEUROPE" },
+	{ "x-mac-cyrillic", "MAC-CYRILLIC" },
+	{ "x-mac-icelandic", "MAC-IS" },
+	{ "x-mac-roman", "MACINTOSH" },
+	{ "x-mac-ukrainian", "MAC-UK" },
+	{ "x-ms-cp932", "CP932" },
+	{ "x-sjis", "CP932" },
+	{ "x-unicode20utf8", "UTF-8" },
+	{ "x-unknown", FALLBACK_MARK },
+	{ "x-user-defined", FALLBACK_MARK },
+	{ "x-utf-7", "UTF-7" },
+	{ "x-windows-874", "WINDOWS-874" },
+	{ "x-x-big5", "BIG5-HKSCS" },
+};
+
+/* windows-1252 0x80..0x9F; the undefined bytes keep their C1 value. */
+static const uint16_t cp1252_c1[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178
+};
+
+/*
+ * Normalise a label into buf: trim whitespace and quotes, drop an RFC 2231
+ * "*language" suffix, lower-case.  Returns 0 if the label is empty or too
+ * long to be a charset name.
+ */
+static int
+normalise(const char *label, char *buf, size_t size)
+{
+	size_t b, e, i, n;
+
+	if (label == NULL)
+		return 0;
+	b = 0;
+	e = strlen(label);
+	while (b < e && (EMLI_WSP(label[b]) || label[b] == '"' ||
+	    label[b] == '\'' || label[b] == '\r' || label[b] == '\n'))
+		b++;
+	while (e > b && (EMLI_WSP(label[e - 1]) || label[e - 1] == '"' ||
+	    label[e - 1] == '\'' || label[e - 1] == '\r' ||
+	    label[e - 1] == '\n'))
+		e--;
+	for (i = b; i < e; i++)
+		if (label[i] == '*')
+			break;
+	e = i;
+	n = e - b;
+	if (n == 0 || n >= size)
+		return 0;
+	for (i = 0; i < n; i++)
+		buf[i] = EMLI_LOWER(label[b + i]);
+	buf[n] = '\0';
+	return 1;
+}
+
+static int
+alias_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct alias *)elem)->label);
+}
+
+static const struct alias *
+lookup(const char *norm)
+{
+	return bsearch(norm, aliases, EMLI_NELEM(aliases), sizeof(aliases[0]),
+	    alias_cmp);
+}
+
+const char *
+eml_charset_canon(const char *label)
+{
+	char norm[LABEL_MAX];
+	const struct alias *a;
+
+	if (!normalise(label, norm, sizeof(norm)))
+		return label;
+	if ((a = lookup(norm)) == NULL || a->canon == FALLBACK_MARK)
+		return label;
+	return a->canon;
+}
+
+/*
+ * Resolve a label to an iconv name in buf.  Returns 1 if it can be
+ * converted (table hit or iconv knows it), 0 if not.
+ */
+static int
+resolve(const char *label, char *buf, size_t size)
+{
+	char norm[LABEL_MAX];
+	const struct alias *a;
+	iconv_t cd;
+
+	if (!normalise(label, norm, sizeof(norm)))
+		return 0;
+	if ((a = lookup(norm)) != NULL) {
+		if (a->canon == FALLBACK_MARK)
+			return 0;
+		emli_strlcpy(buf, a->canon, strlen(a->canon), size);
+		return 1;
+	}
+	/* Only plausible names reach iconv ("//" would select options). */
+	if (strchr(norm, '/') != NULL)
+		return 0;
+	if ((cd = iconv_open("UTF-8", norm)) == (iconv_t)-1)
+		return 0;
+	iconv_close(cd);
+	emli_strlcpy(buf, norm, strlen(norm), size);
+	return 1;
+}
+
+int
+eml_charset_known(const char *label)
+{
+	char name[LABEL_MAX];
+
+	return resolve(label, name, sizeof(name));
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		if (len >= 2 && (s[1] & 0xC0) == 0x80)
+			return 2;
+		return 0;
+	}
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (len < 3 || (s[1] & 0xC0) != 0x80 ||
+		    (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && s[1] < 0xA0)
+			return 0;	/* overlong */
+		if (c == 0xED && s[1] >= 0xA0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (len < 4 || (s[1] & 0xC0) != 0x80 ||
+		    (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && s[1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xF4 && s[1] >= 0x90)
+			return 0;	/* over U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+int
+eml_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		/* ASCII fast path, 8 bytes at a time. */
+		while (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		if ((n = utf8_seq(p + i, len - i)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/*
+ * Length of the maximal invalid subpart at s (Unicode 3.9 / WHATWG): a
+ * truncated sequence is one U+FFFD, a stray byte another.
+ */
+static size_t
+utf8_bad_len(const unsigned char *s, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xBF, c = s[0];
+	size_t need, i;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 1;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 1;
+	for (i = 1; i <= need && i < len; i++) {
+		if (s[i] < lo || s[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return i;
+}
+
+/* Copy UTF-8, replacing each maximal invalid subpart by U+FFFD. */
+static int
+utf8_clean(const char *in, size_t len, struct eml_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, start = 0, n;
+	int r;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_seq(p + i, len - i)) != 0) {
+			i += n;
+			continue;
+		}
+		if ((r = eml_buf_add(out, in + start, i - start)) != EML_OK)
+			return r;
+		if ((r = eml_buf_add_utf8(out, 0xFFFD)) != EML_OK)
+			return r;
+		i += utf8_bad_len(p + i, len - i);
+		start = i;
+	}
+	return eml_buf_add(out, in + start, i - start);
+}
+
+static int
+cp1252_to_utf8(const char *in, size_t len, struct eml_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i, start = 0;
+	uint32_t cp;
+	int r;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x80)
+			continue;
+		if ((r = eml_buf_add(out, in + start, i - start)) != EML_OK)
+			return r;
+		cp = p[i] < 0xA0 ? cp1252_c1[p[i] - 0x80] : p[i];
+		if ((r = eml_buf_add_utf8(out, cp)) != EML_OK)
+			return r;
+		start = i + 1;
+	}
+	return eml_buf_add(out, in + start, len - start);
+}
+
+/* Flush iconv output from tmp into out. */
+static int
+flush_tmp(char *tmp, char **op, size_t *oleft, size_t size,
+    struct eml_buf *out)
+{
+	int r = eml_buf_add(out, tmp, size - *oleft);
+
+	*op = tmp;
+	*oleft = size;
+	return r;
+}
+
+/*
+ * Convert with iconv.  EILSEQ: emit U+FFFD, skip one byte and go on (the
+ * shift state of stateful charsets is kept).  EINVAL: the input ends in
+ * a truncated sequence, U+FFFD.
+ */
+static int
+iconv_to_utf8(iconv_t cd, const char *in, size_t len, struct eml_buf *out)
+{
+	char tmp[4096];
+	char *ip = (char *)(uintptr_t)in, *op = tmp;
+	size_t ileft = len, oleft = sizeof(tmp);
+	int r;
+
+	while (ileft > 0) {
+		if (iconv(cd, &ip, &ileft, &op, &oleft) != (size_t)-1)
+			break;
+		if (errno == E2BIG) {
+			if ((r = flush_tmp(tmp, &op, &oleft, sizeof(tmp),
+			    out)) != EML_OK)
+				return r;
+			continue;
+		}
+		if ((r = flush_tmp(tmp, &op, &oleft, sizeof(tmp), out)) !=
+		    EML_OK)
+			return r;
+		if ((r = eml_buf_add_utf8(out, 0xFFFD)) != EML_OK)
+			return r;
+		if (errno == EILSEQ) {
+			ip++;
+			ileft--;
+		} else
+			break;	/* EINVAL: truncated at the end */
+	}
+	/* Return to the initial shift state (may write bytes). */
+	if (oleft < 16 && (r = flush_tmp(tmp, &op, &oleft, sizeof(tmp),
+	    out)) != EML_OK)
+		return r;
+	(void)iconv(cd, NULL, NULL, &op, &oleft);
+	return flush_tmp(tmp, &op, &oleft, sizeof(tmp), out);
+}
+
+/*
+ * Fast path: plain ASCII reads the same in every ASCII-based charset, so
+ * iconv is skipped.  Not for UTF-7/16/32 and UCS ("+" and NULs mean
+ * something there) nor for ESC, which switches ISO-2022 state.
+ */
+static int
+ascii_same(const char *name, const char *in, size_t len)
+{
+	size_t i;
+
+	if (strncasecmp(name, "UTF-", 4) == 0 ||
+	    strncasecmp(name, "UCS", 3) == 0 ||
+	    strncasecmp(name, "UNICODE", 7) == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)in[i] >= 0x80 || in[i] == 0x1B ||
+		    in[i] == '\0' || in[i] == '~' || in[i] == '\\')
+			return 0;
+	return 1;
+}
+
+static int
+decode_as(const char *name, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	iconv_t cd;
+	int r;
+
+	if (strcmp(name, "UTF-8") == 0)
+		return utf8_clean(in, len, out);
+	if (strcmp(name, "WINDOWS-1252") == 0)
+		return cp1252_to_utf8(in, len, out);
+	if (strcmp(name, "US-ASCII") == 0) {
+		if (eml_utf8_valid(in, len))
+			return eml_buf_add(out, in, len);
+		return cp1252_to_utf8(in, len, out);
+	}
+	if (ascii_same(name, in, len))
+		return eml_buf_add(out, in, len);
+	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+		return cp1252_to_utf8(in, len, out);
+	r = iconv_to_utf8(cd, in, len, out);
+	iconv_close(cd);
+	return r;
+}
+
+int
+eml_charset_to_utf8(const char *charset, const char *in, size_t len,
+    const char *fallback, struct eml_buf *out, int *guessed_r)
+{
+	char name[LABEL_MAX];
+	int r;
+
+	if (guessed_r != NULL)
+		*guessed_r = 0;
+	if (resolve(charset, name, sizeof(name)))
+		return decode_as(name, in, len, out);
+	if (guessed_r != NULL)
+		*guessed_r = 1;
+	if (eml_utf8_valid(in, len))
+		return eml_buf_add(out, in, len);
+	if (fallback == NULL || !resolve(fallback, name, sizeof(name)))
+		return cp1252_to_utf8(in, len, out);
+	r = decode_as(name, in, len, out);
+	return r;
+}
