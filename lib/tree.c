@@ -390,7 +390,8 @@ eml_node_decode(const struct eml_node *n, struct eml_buf *out)
 	if ((o = eml_buf_reserve(out, eml_decoder_max(&d, n->body_len) +
 	    64)) == NULL)
 		return out->max != 0 ? EML_ELIMIT : EML_ENOMEM;
-	k = eml_decoder_step(&d, n->body, n->body_len, o);
+	k = n->body_len > 0 ? eml_decoder_step(&d, n->body, n->body_len, o) :
+	    0;
 	k += eml_decoder_finish(&d, o + k);
 	out->len += k;
 	out->data[out->len] = '\0';
