@@ -4,6 +4,24 @@
  */
 #include "fuzz.h"
 
+/* Folding may turn a run of blanks into one space: compare modulo that. */
+static void
+squeeze(struct eml_buf *b)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < b->len; i++) {
+		int blank = b->data[i] == ' ' || b->data[i] == '\t';
+
+		if (blank && (j == 0 || b->data[j - 1] == ' '))
+			continue;
+		b->data[j++] = blank ? ' ' : b->data[i];
+	}
+	while (j > 0 && b->data[j - 1] == ' ')
+		j--;
+	b->len = j;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (eml_hdr_encode("Subject", u.data, u.len, "\r\n", &e) ==
 		    EML_OK) {
 			eml_hdr_decode(e.data + 8, e.len - 10, NULL, &d, NULL);
+			squeeze(&d);
+			squeeze(&u);
 			FUZZ_CHECK(d.len == u.len &&
 			    memcmp(d.data ? d.data : "", u.data ? u.data : "",
 			    u.len) == 0);

@@ -519,6 +519,8 @@ eml_charset_to_utf8(const char *charset, const char *in, size_t len,
 
 	if (guessed_r != NULL)
 		*guessed_r = 0;
+	if (len == 0)
+		return EML_OK;	/* in may be NULL then */
 	if (resolve(charset, name, sizeof(name)))
 		return decode_as(name, in, len, out);
 	if (guessed_r != NULL)

@@ -251,7 +251,14 @@ enum eml_event_type {
 };
 
 /* What the parser knows about a part.  Owned by the parser; valid from
- * PART_BEGIN until its PART_END (content fields filled at HEADERS_END). */
+ * PART_BEGIN until its PART_END (content fields filled at HEADERS_END).
+ *
+ * section is the IMAP part specifier (RFC 3501 6.4.5 BODY[section]):
+ * children of a multipart are S.1, S.2, ...; a message that is not
+ * multipart has its body at S.1 ("1" at the top); a message that is
+ * multipart takes the section S of the part that holds it ("" at the
+ * top, N for the body of message/rfc822 part N), so that its children
+ * are N.1, N.2.  Final at HEADERS_END. */
 struct eml_part {
 	const struct eml_part *parent;	/* NULL for the message itself */
 	unsigned depth;			/* 0 for the message */
