@@ -490,6 +490,7 @@ decode_as(const char *name, const char *in, size_t len,
     struct eml_buf *out)
 {
 	iconv_t cd;
+	size_t start;
 	int r;
 
 	if (strcmp(name, "UTF-8") == 0)
@@ -505,8 +506,22 @@ decode_as(const char *name, const char *in, size_t len,
 		return eml_buf_add(out, in, len);
 	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
 		return cp1252_to_utf8(in, len, out);
+	start = out->len;
 	r = iconv_to_utf8(cd, in, len, out);
 	iconv_close(cd);
+	/* glibc lets some labels (a UTF-8 spelling with junk after it)
+	 * pass bytes through unchecked: never hand out invalid UTF-8 */
+	if (r == EML_OK && !eml_utf8_valid(out->data + start,
+	    out->len - start)) {
+		struct eml_buf tmp = { 0 };
+
+		if ((r = eml_buf_add(&tmp, out->data + start,
+		    out->len - start)) == EML_OK) {
+			out->len = start;
+			r = utf8_clean(tmp.data, tmp.len, out);
+		}
+		eml_buf_free(&tmp);
+	}
 	return r;
 }
 
