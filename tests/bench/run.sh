@@ -1,0 +1,216 @@
+#!/bin/sh
+# run.sh - the emlkit benchmark: emlkit against GMime 3.2 and coreutils.
+#
+#   sh tests/bench/run.sh BUILD_DIR	(what `make bench` runs)
+#
+# Inputs are generated into tests/bench/out/ and kept there for the next
+# run (the 1.4 GB memory test file is deleted at the end).  Each timed
+# contestant runs ROUNDS times (default 5) from the page cache and the
+# median is reported.  A benchmark reports; it never fails the build
+# because of speed: "MISSED" marks a target that was not met.
+set -u
+
+B=${1:?usage: run.sh BUILD_DIR}
+ROUNDS=${ROUNDS:-5}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# Overridable for a quick dry run (small sizes into another folder).
+OUT=${BENCH_OUT:-$HERE/out}
+SYNTH_BYTES=${SYNTH_BYTES:-300000000}
+REAL_BYTES=${REAL_BYTES:-500000000}
+B64_BYTES=${B64_BYTES:-268435456}
+QP_BYTES=${QP_BYTES:-134217728}
+BIG_BYTES=${BIG_BYTES:-1073741824}
+BIN=$B/bench
+CORPUS=$ROOT/../shared/corpus
+SYNTH=$OUT/synth.mbox
+REAL=$OUT/real.mbox
+B64=$OUT/codec.b64
+QP=$OUT/codec.qp
+BIG=$OUT/big.eml
+LOG=$OUT/results.txt
+
+mkdir -p "$OUT"
+: > "$LOG"
+trap 'rm -f "$BIG" "$BIG.tmp"' EXIT INT TERM
+
+# Value of key=... in a RESULT line.
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+size_of() {
+	wc -c < "$1" | tr -d ' '
+}
+
+# mbs BYTES SECONDS
+mbs() {
+	awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", b / 1e6 / t; else print "-" }'
+}
+
+# ratio A B: A / B to two decimals
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+# verdict VALUE TARGET ge|lt
+verdict() {
+	awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
+		if (v == "-" || v == "") { print "(n/a)"; exit }
+		ok = (op == "ge") ? (v + 0 >= t + 0) : (v + 0 < t + 0)
+		print ok ? "ok" : "MISSED" }'
+}
+
+echo "== emlkit benchmark"
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+echo "kernel: $(uname -sr); cc: $(${CC:-cc} --version | head -1)"
+echo "gmime: $(pkg-config --modversion gmime-3.0); rounds: $ROUNDS (median)"
+echo
+
+# ---------------------------------------------------------------- inputs
+t0=$(date +%s)
+if [ ! -f "$SYNTH" ]; then
+	"$BIN/gen_mbox" -n "$SYNTH_BYTES" "$SYNTH" || exit 1
+fi
+if [ -d "$CORPUS" ]; then
+	if [ ! -f "$REAL" ]; then
+		"$BIN/realbox" -n "$REAL_BYTES" "$CORPUS" "$REAL" || exit 1
+	fi
+else
+	echo "no $CORPUS: skipping the real-mail mbox"
+	REAL=
+fi
+[ -f "$B64" ] || "$BIN/gen_mbox" -B "$B64_BYTES" "$B64" || exit 1
+[ -f "$QP" ] || "$BIN/gen_mbox" -Q "$QP_BYTES" "$QP" || exit 1
+echo "inputs ready in $(( $(date +%s) - t0 ))s"
+
+# Warm-up: one read of each so every contestant runs from the page cache.
+for f in "$SYNTH" $REAL "$B64" "$QP"; do
+	cat "$f" > /dev/null
+done
+
+# ------------------------------------------------------------ mbox runs
+# Wall time is what a user sees; CPU time (user + sys of the process) is
+# shown too because this machine may be shared and then wall times
+# carry other people's load.  Targets are judged on both.
+
+# row LABEL BYTES WALL CPU
+row() {
+	printf '  %-14s %9s s %9s MB/s   cpu %9s s %9s MB/s\n' "$1" "$3" \
+	    "$(mbs "$2" "$3")" "$4" "$(mbs "$2" "$4")"
+}
+
+# judge LABEL NUM_WALL DEN_WALL NUM_CPU DEN_CPU TARGET
+judge() {
+	rw=$(ratio "$2" "$3")
+	rcpu=$(ratio "$4" "$5")
+	if [ -n "$6" ]; then
+		echo "  RATIO $1 = $rw wall, $rcpu cpu (target >= $6) $(verdict "$rw" "$6" ge) $(verdict "$rcpu" "$6" ge)"
+	else
+		echo "  RATIO $1 = $rw wall, $rcpu cpu"
+	fi
+}
+
+# bench_mbox NAME FILE: ROUNDS interleaved rounds of read/emlkit/gmime.
+bench_mbox() {
+	name=$1 file=$2
+	size=$(size_of "$file")
+	for k in read emlkit gmime; do
+		: > "$OUT/t.$k"; : > "$OUT/c.$k"
+	done
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		for k in read emlkit gmime; do
+			case $k in
+			read) l=$("$BIN/bench_emlkit" -r "$file") ;;
+			emlkit) l=$("$BIN/bench_emlkit" "$file") ;;
+			gmime) l=$("$BIN/bench_gmime" -m "$file") ;;
+			esac
+			[ -n "$l" ] || l="RESULT prog=$k FAILED"
+			echo "$name round $r: $l" >> "$LOG"
+			[ $r -eq 0 ] && eval "l_$k=\$l"
+			t=$(field time "$l"); echo "${t:-999999}" >> "$OUT/t.$k"
+			t=$(field cpu "$l"); echo "${t:-999999}" >> "$OUT/c.$k"
+		done
+		r=$((r + 1))
+	done
+	for k in read emlkit gmime; do
+		eval "w_$k=\$(median < \"\$OUT/t.\$k\")"
+		eval "c_$k=\$(median < \"\$OUT/c.\$k\")"
+	done
+	echo "-- $name: $file ($size bytes)"
+	row "read()" "$size" "$w_read" "$c_read"
+	row emlkit "$size" "$w_emlkit" "$c_emlkit"
+	row gmime "$size" "$w_gmime" "$c_gmime"
+	le=$l_emlkit lg=$l_gmime
+	echo "  counts: emlkit msgs=$(field msgs "$le") parts=$(field parts "$le") leaves=$(field leaves "$le") decoded=$(field decoded "$le") sum=$(field sum "$le") diags=$(field diags "$le")"
+	echo "          gmime  msgs=$(field msgs "$lg") parts=$(field parts "$lg") leaves=$(field leaves "$lg") decoded=$(field decoded "$lg") sum=$(field sum "$lg") failed=$(field failed "$lg")"
+	judge "gmime/emlkit" "$w_gmime" "$w_emlkit" "$c_gmime" "$c_emlkit" 2
+	judge "emlkit/read() (read = 1)" "$w_emlkit" "$w_read" "$c_emlkit" "$c_read" ""
+	echo "SUMMARY $name gmime/emlkit wall=$(ratio "$w_gmime" "$w_emlkit") cpu=$(ratio "$c_gmime" "$c_emlkit")" >> "$LOG"
+	echo
+}
+
+bench_mbox synthetic "$SYNTH"
+[ -n "$REAL" ] && bench_mbox real-corpus "$REAL"
+
+# ---------------------------------------------------------------- codecs
+echo "-- codecs: $(size_of "$B64") bytes base64, $(size_of "$QP") bytes QP, 64 KiB steps"
+"$BIN/bench_codec" -r "$ROUNDS" "$B64" "$QP" > "$OUT/codec.txt"
+cat "$OUT/codec.txt" >> "$LOG"
+cval() {
+	field "$2" "$(grep "prog=$1 " "$OUT/codec.txt")"
+}
+for p in b64-emlkit b64-gmime b64-coreutils qp-emlkit qp-gmime; do
+	row "$p" "$(cval $p in)" "$(cval $p time)" "$(cval $p cpu)"
+done
+for p in b64-emlkit b64-gmime qp-emlkit qp-gmime; do
+	echo "  check $p: out=$(cval $p out) sum=$(cval $p sum)"
+done
+echo "  emlkit base64 decoder: $(sed -n 's/^INFO b64_impl=//p' "$OUT/codec.txt")"
+judge "base64 gmime/emlkit" "$(cval b64-gmime time)" "$(cval b64-emlkit time)" \
+    "$(cval b64-gmime cpu)" "$(cval b64-emlkit cpu)" 3
+judge "base64 coreutils/emlkit" "$(cval b64-coreutils time)" \
+    "$(cval b64-emlkit time)" "$(cval b64-coreutils cpu)" \
+    "$(cval b64-emlkit cpu)" ""
+judge "QP gmime/emlkit" "$(cval qp-gmime time)" "$(cval qp-emlkit time)" \
+    "$(cval qp-gmime cpu)" "$(cval qp-emlkit cpu)" 2
+echo
+
+# ---------------------------------------------------------------- memory
+echo "-- memory: one message with a $BIG_BYTES-byte base64 attachment"
+"$BIN/gen_mbox" -b "$BIG_BYTES" "$BIG" || exit 1
+cat "$BIG" > /dev/null
+echo "  file: $(size_of "$BIG") bytes"
+# rss_line NAME OUTPUT [target]: OUTPUT holds bench_rss's RSS line and,
+# with -k, the program's own RESULT line.
+rss_line() {
+	rl=$(printf '%s\n' "$2" | grep '^RSS')
+	cl=$(printf '%s\n' "$2" | grep '^RESULT')
+	kb=$(field maxrss_kb "$rl")
+	m=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
+	extra=
+	[ -n "$cl" ] && extra=" decoded=$(field decoded "$cl") leaves=$(field leaves "$cl")"
+	v=
+	[ -n "${3:-}" ] && v="(target < 32 MiB) $(verdict "$m" 32 lt)"
+	printf '  %-22s %8s MiB %8s s  exit %s%s %s\n' "$1" "$m" \
+	    "$(field wall "$rl")" "$(field status "$rl")" "$extra" "$v"
+	printf '%s: %s\n' "$1" "$2" >> "$LOG"
+}
+if [ -x "$B/eml-parts" ]; then
+	rss_line "eml-parts FILE" "$("$BIN/bench_rss" eml-parts "$B/eml-parts" "$BIG")" t
+	rss_line "cat FILE | eml-parts" "$(cat "$BIG" | "$BIN/bench_rss" eml-parts "$B/eml-parts")" t
+else
+	echo "  eml-parts: not built (no $B/eml-parts)  MISSED"
+fi
+rss_line "bench_emlkit FILE" "$("$BIN/bench_rss" -k bench_emlkit "$BIN/bench_emlkit" "$BIG")"
+rss_line "gmime FILE (fs)" "$("$BIN/bench_rss" -k gmime-file "$BIN/bench_gmime" -1 "$BIG")"
+rss_line "cat FILE | gmime" "$(cat "$BIG" | "$BIN/bench_rss" -k gmime-pipe "$BIN/bench_gmime" -1 -)"
+rm -f "$BIG"
+echo
+echo "raw RESULT lines: $LOG"
+exit 0
