@@ -962,7 +962,7 @@ close_part(struct eml_parser *p)
 		    EML_D_MISSING_CLOSE_DELIM);
 	}
 	if (f->mp == MP_NONE && (p->o.flags & EML_PARSE_DECODE)) {
-		char *o = eml_buf_reserve(&p->dec, 64);
+		char *o = eml_buf_reserve(&p->dec, 128);
 
 		if (o != NULL) {
 			size_t k = eml_decoder_finish(&f->dec, o);
