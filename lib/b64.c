@@ -1,0 +1,525 @@
+/*
+ * b64.c - base64 transfer encoding (RFC 2045 6.8, RFC 4648 4).
+ *
+ * The decoder is lenient the way mail needs it: whitespace is skipped,
+ * other bytes outside the alphabet are skipped and counted, missing
+ * padding is tolerated and data after "=" keeps decoding (concatenated
+ * base64 bodies exist).  It is also fast: runs of clean alphabet bytes go
+ * through an AVX2 or SSSE3 kernel chosen at run time, with a table-driven
+ * scalar loop for everything else.  Both paths implement the same rule
+ * for every byte, so their output is identical for any input and any
+ * chunking (tests/check_b64.c compares them).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "eml_priv.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define B64_X86 1
+#include <immintrin.h>
+#endif
+
+/* Only tests call this; it is not part of the public API. */
+void emli_b64_force_impl(int impl);
+
+enum { IMPL_AUTO, IMPL_SCALAR, IMPL_SSSE3, IMPL_AVX2 };
+
+static int forced = IMPL_AUTO;
+
+/* Decoding classes: 0..63 alphabet values, then the byte kinds that take
+ * the slow path.  Bit 7 marks every non-alphabet byte. */
+#define C_PAD	0x80	/* '=' */
+#define C_WS	0x81	/* CR, LF, SP, HTAB: line structure, not garbage */
+#define C_BAD	0xff	/* anything else */
+
+static const unsigned char dtab[256] = {
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x00 */
+	C_BAD, C_WS, C_WS, C_BAD, C_BAD, C_WS, C_BAD, C_BAD,	/* 0x08 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x10 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x18 */
+	C_WS, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x20 */
+	C_BAD, C_BAD, C_BAD,   62, C_BAD, C_BAD, C_BAD,   63,	/* 0x28 */
+	  52,   53,   54,   55,   56,   57,   58,   59,	/* 0x30 */
+	  60,   61, C_BAD, C_BAD, C_BAD, C_PAD, C_BAD, C_BAD,	/* 0x38 */
+	C_BAD,   0,   1,   2,   3,   4,   5,   6,	/* 0x40 */
+	  7,   8,   9,   10,   11,   12,   13,   14,	/* 0x48 */
+	  15,   16,   17,   18,   19,   20,   21,   22,	/* 0x50 */
+	  23,   24,   25, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x58 */
+	C_BAD,   26,   27,   28,   29,   30,   31,   32,	/* 0x60 */
+	  33,   34,   35,   36,   37,   38,   39,   40,	/* 0x68 */
+	  41,   42,   43,   44,   45,   46,   47,   48,	/* 0x70 */
+	  49,   50,   51, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x78 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x80 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x88 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x90 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0x98 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xa0 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xa8 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xb0 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xb8 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xc0 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xc8 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xd0 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xd8 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xe0 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xe8 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xf0 */
+	C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD, C_BAD,	/* 0xf8 */
+};
+
+static const char etab[64] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+pick_impl(void)
+{
+	if (forced != IMPL_AUTO) {
+#ifdef B64_X86
+		if (forced == IMPL_AVX2 && !__builtin_cpu_supports("avx2"))
+			return IMPL_SCALAR;
+		if (forced == IMPL_SSSE3 && !__builtin_cpu_supports("ssse3"))
+			return IMPL_SCALAR;
+		return forced;
+#else
+		return IMPL_SCALAR;
+#endif
+	}
+#ifdef B64_X86
+	if (__builtin_cpu_supports("avx2"))
+		return IMPL_AVX2;
+	if (__builtin_cpu_supports("ssse3"))
+		return IMPL_SSSE3;
+#endif
+	return IMPL_SCALAR;
+}
+
+const char *
+eml_b64_impl(void)
+{
+	switch (pick_impl()) {
+	case IMPL_AVX2:
+		return "avx2";
+	case IMPL_SSSE3:
+		return "ssse3";
+	default:
+		return "scalar";
+	}
+}
+
+void
+eml_b64_force_scalar(int on)
+{
+	forced = on ? IMPL_SCALAR : IMPL_AUTO;
+}
+
+void
+emli_b64_force_impl(int impl)
+{
+	if (impl < IMPL_AUTO || impl > IMPL_AVX2)
+		impl = IMPL_AUTO;
+	forced = impl;
+}
+
+void
+eml_b64_dec_init(struct eml_b64_dec *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+#ifdef B64_X86
+/*
+ * SIMD kernels.  Validity is decided from the two nibbles of each byte:
+ * the high nibble selects one of five groups (bit 0x01 for 0x2_, 0x02 for
+ * 0x3_, 0x04 for 0x4_/0x6_, 0x08 for 0x5_/0x7_, 0x10 for the rest) and
+ * lut_lo[low nibble] has a group's bit set when that low nibble is NOT an
+ * alphabet byte in that group.  So a byte is invalid iff
+ * lut_lo[lo] & lut_hi[hi] != 0.  The value is byte + roll[hi], with '/'
+ * moved to index 1 since it shares 0x2_ with '+'.
+ *
+ * Output room: the caller gives EML_B64_DECODED_MAX(len) bytes, and at
+ * most 3/4 of the bytes consumed plus 3 bytes (from sextets carried in
+ * s->acc) have been written, so with R input bytes left at least
+ * 3R/4 - 3/2 bytes are free.  The kernels store whole vectors (32 or 16
+ * bytes) and therefore only run while R >= 48 (AVX2) or R >= 24 (SSSE3).
+ */
+#define LUT_LO	0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, \
+		0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a
+#define LUT_HI	0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, \
+		0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10
+#define LUT_ROLL 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
+/* Big-endian 24-bit groups out of each 32-bit lane. */
+#define PACK	2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
+
+__attribute__((target("ssse3")))
+static size_t
+dec_ssse3(const unsigned char **pp, const unsigned char *end,
+    unsigned char *o)
+{
+	const unsigned char *p = *pp;
+	unsigned char *o0 = o;
+	const __m128i lut_lo = _mm_setr_epi8(LUT_LO);
+	const __m128i lut_hi = _mm_setr_epi8(LUT_HI);
+	const __m128i lut_roll = _mm_setr_epi8(LUT_ROLL);
+	const __m128i pack = _mm_setr_epi8(PACK);
+	const __m128i m0f = _mm_set1_epi8(0x0f);
+	const __m128i slash = _mm_set1_epi8('/');
+	const __m128i mul1 = _mm_set1_epi32(0x01400140);
+	const __m128i mul2 = _mm_set1_epi32(0x00011000);
+	__m128i v, hi, lo, bad, roll, m;
+	unsigned mask, q;
+
+	while (end - p >= 24) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		hi = _mm_and_si128(_mm_srli_epi32(v, 4), m0f);
+		lo = _mm_and_si128(v, m0f);
+		bad = _mm_and_si128(_mm_shuffle_epi8(lut_lo, lo),
+		    _mm_shuffle_epi8(lut_hi, hi));
+		mask = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bad,
+		    _mm_setzero_si128())) & 0xffffu;
+		roll = _mm_shuffle_epi8(lut_roll,
+		    _mm_add_epi8(hi, _mm_cmpeq_epi8(v, slash)));
+		v = _mm_add_epi8(v, roll);
+		m = _mm_madd_epi16(_mm_maddubs_epi16(v, mul1), mul2);
+		m = _mm_shuffle_epi8(m, pack);
+		_mm_storeu_si128((__m128i *)(void *)o, m);
+		if (mask == 0) {
+			p += 16;
+			o += 12;
+			continue;
+		}
+		q = (unsigned)__builtin_ctz(mask) / 4;
+		p += q * 4;
+		o += q * 3;
+		break;
+	}
+	*pp = p;
+	return (size_t)(o - o0);
+}
+
+__attribute__((target("avx2")))
+static size_t
+dec_avx2(const unsigned char **pp, const unsigned char *end,
+    unsigned char *o)
+{
+	const unsigned char *p = *pp;
+	unsigned char *o0 = o;
+	const __m256i lut_lo = _mm256_setr_epi8(LUT_LO, LUT_LO);
+	const __m256i lut_hi = _mm256_setr_epi8(LUT_HI, LUT_HI);
+	const __m256i lut_roll = _mm256_setr_epi8(LUT_ROLL, LUT_ROLL);
+	const __m256i pack = _mm256_setr_epi8(PACK, PACK);
+	const __m256i perm = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+	const __m256i m0f = _mm256_set1_epi8(0x0f);
+	const __m256i slash = _mm256_set1_epi8('/');
+	const __m256i mul1 = _mm256_set1_epi32(0x01400140);
+	const __m256i mul2 = _mm256_set1_epi32(0x00011000);
+	__m256i v, hi, lo, bad, roll, m;
+	uint32_t mask, q;
+
+	while (end - p >= 48) {
+		v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		hi = _mm256_and_si256(_mm256_srli_epi32(v, 4), m0f);
+		lo = _mm256_and_si256(v, m0f);
+		bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo),
+		    _mm256_shuffle_epi8(lut_hi, hi));
+		mask = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(bad,
+		    _mm256_setzero_si256()));
+		roll = _mm256_shuffle_epi8(lut_roll,
+		    _mm256_add_epi8(hi, _mm256_cmpeq_epi8(v, slash)));
+		v = _mm256_add_epi8(v, roll);
+		m = _mm256_madd_epi16(_mm256_maddubs_epi16(v, mul1), mul2);
+		m = _mm256_shuffle_epi8(m, pack);
+		m = _mm256_permutevar8x32_epi32(m, perm);
+		_mm256_storeu_si256((__m256i *)(void *)o, m);
+		if (mask == 0) {
+			p += 32;
+			o += 24;
+			continue;
+		}
+		/*
+		 * A non-alphabet byte, typically the line end of a 76-column
+		 * body: keep the whole groups before it and let the scalar
+		 * loop step over it.
+		 */
+		q = (uint32_t)__builtin_ctz(mask) / 4;
+		p += q * 4;
+		o += q * 3;
+		*pp = p;
+		return (size_t)(o - o0);
+	}
+	*pp = p;
+	/* The rest of a block too short for 32 bytes. */
+	return (size_t)(o - o0) + dec_ssse3(pp, end, o);
+}
+#endif /* B64_X86 */
+
+/* The one rule for a byte that is not part of a clean group. */
+static inline unsigned char *
+dec_byte(struct eml_b64_dec *s, unsigned char c, unsigned char *o)
+{
+	unsigned v = dtab[c];
+
+	if (v < 64) {
+		s->acc = (s->acc << 6) | v;
+		if (++s->nacc == 4) {
+			*o++ = (unsigned char)(s->acc >> 16);
+			*o++ = (unsigned char)(s->acc >> 8);
+			*o++ = (unsigned char)s->acc;
+			s->acc = 0;
+			s->nacc = 0;
+		}
+	} else if (v == C_PAD) {
+		/*
+		 * '=' ends the group: flush the whole bytes it holds.  A
+		 * lone sextet cannot make a byte and is dropped.  Decoding
+		 * goes on after it (lenient, as GMime): "QQ==QQ==" is "AA".
+		 */
+		s->pad++;
+		if (s->nacc == 2) {
+			*o++ = (unsigned char)(s->acc >> 4);
+		} else if (s->nacc == 3) {
+			*o++ = (unsigned char)(s->acc >> 10);
+			*o++ = (unsigned char)(s->acc >> 2);
+		}
+		s->acc = 0;
+		s->nacc = 0;
+	} else if (v == C_BAD) {
+		s->garbage++;
+	}
+	return o;
+}
+
+size_t
+eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
+    void *out)
+{
+	const unsigned char *p = in, *end = p + len;
+	unsigned char *o = out;
+	unsigned a, b, c, d;
+	int impl = pick_impl();
+
+	while (p < end) {
+		if (s->nacc == 0) {
+#ifdef B64_X86
+			if (impl == IMPL_AVX2)
+				o += dec_avx2(&p, end, o);
+			else if (impl == IMPL_SSSE3)
+				o += dec_ssse3(&p, end, o);
+#else
+			(void)impl;
+#endif
+			/* Clean groups of four, one table lookup each. */
+			while (end - p >= 4) {
+				a = dtab[p[0]];
+				b = dtab[p[1]];
+				c = dtab[p[2]];
+				d = dtab[p[3]];
+				if ((a | b | c | d) & 0x80)
+					break;
+				a = a << 18 | b << 12 | c << 6 | d;
+				o[0] = (unsigned char)(a >> 16);
+				o[1] = (unsigned char)(a >> 8);
+				o[2] = (unsigned char)a;
+				o += 3;
+				p += 4;
+			}
+			if (p >= end)
+				break;
+		}
+		o = dec_byte(s, *p++, o);
+	}
+	return (size_t)(o - (unsigned char *)out);
+}
+
+size_t
+eml_b64_dec_finish(struct eml_b64_dec *s, void *out)
+{
+	unsigned char *o = out;
+
+	/* Missing padding is tolerated: flush as if '=' had come. */
+	if (s->nacc == 2) {
+		*o++ = (unsigned char)(s->acc >> 4);
+	} else if (s->nacc == 3) {
+		*o++ = (unsigned char)(s->acc >> 10);
+		*o++ = (unsigned char)(s->acc >> 2);
+	}
+	s->acc = 0;
+	s->nacc = 0;
+	return (size_t)(o - (unsigned char *)out);
+}
+
+/* ------------------------------------------------------------------ */
+
+void
+eml_b64_enc_init(struct eml_b64_enc *s, int crlf)
+{
+	memset(s, 0, sizeof(*s));
+	s->crlf = crlf;
+}
+
+static unsigned
+enc_linelen(const struct eml_b64_enc *s)
+{
+	unsigned n = s->line_len;
+
+	/* RFC 2045 6.8: encoded lines are at most 76 characters. */
+	if (n == 0 || n > 76)
+		n = 76;
+	n &= ~3u;
+	return n ? n : 4;
+}
+
+static unsigned char *
+enc_eol(const struct eml_b64_enc *s, unsigned char *o)
+{
+	if (s->crlf > 0)
+		*o++ = '\r';
+	if (s->crlf >= 0)
+		*o++ = '\n';
+	return o;
+}
+
+static unsigned char *
+enc_group(unsigned char *o, unsigned a, unsigned b, unsigned c)
+{
+	unsigned x = a << 16 | b << 8 | c;
+
+	o[0] = (unsigned char)etab[x >> 18];
+	o[1] = (unsigned char)etab[(x >> 12) & 63];
+	o[2] = (unsigned char)etab[(x >> 6) & 63];
+	o[3] = (unsigned char)etab[x & 63];
+	return o + 4;
+}
+
+size_t
+eml_b64_enc_step(struct eml_b64_enc *s, const void *in, size_t len,
+    void *out)
+{
+	const unsigned char *p = in, *end = p + len;
+	unsigned char *o = out;
+	unsigned ll = enc_linelen(s);
+
+	while (s->nrem > 0 && s->nrem < 3 && p < end)
+		s->rem[s->nrem++] = *p++;
+	if (s->nrem == 3) {
+		o = enc_group(o, s->rem[0], s->rem[1], s->rem[2]);
+		s->nrem = 0;
+		if ((s->col += 4) >= ll && s->crlf >= 0) {
+			o = enc_eol(s, o);
+			s->col = 0;
+		}
+	}
+	while (end - p >= 3) {
+		o = enc_group(o, p[0], p[1], p[2]);
+		p += 3;
+		if ((s->col += 4) >= ll && s->crlf >= 0) {
+			o = enc_eol(s, o);
+			s->col = 0;
+		}
+	}
+	while (p < end)
+		s->rem[s->nrem++] = *p++;
+	return (size_t)(o - (unsigned char *)out);
+}
+
+size_t
+eml_b64_enc_finish(struct eml_b64_enc *s, void *out)
+{
+	unsigned char *o = out;
+
+	if (s->nrem > 0) {
+		o = enc_group(o, s->rem[0], s->nrem > 1 ? s->rem[1] : 0, 0);
+		o[-1] = '=';
+		if (s->nrem == 1)
+			o[-2] = '=';
+		s->col += 4;
+		s->nrem = 0;
+	}
+	if (s->col > 0 && s->crlf >= 0)
+		o = enc_eol(s, o);
+	s->col = 0;
+	return (size_t)(o - (unsigned char *)out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole-buffer helpers.  They decode straight into out when the worst  */
+/* case fits, else in slices so that out->max is honoured exactly.      */
+
+#define SLICE	3072	/* input bytes per slice, a multiple of 3 and 4 */
+
+int
+eml_b64_decode(const void *in, size_t len, struct eml_buf *out)
+{
+	struct eml_b64_dec s;
+	unsigned char tmp[EML_B64_DECODED_MAX(SLICE)];
+	const unsigned char *p = in;
+	size_t n, k, old = out->len;
+	char *w;
+	int rc;
+
+	eml_b64_dec_init(&s);
+	if (len < SIZE_MAX / 2 &&
+	    (w = eml_buf_reserve(out, EML_B64_DECODED_MAX(len))) != NULL) {
+		n = eml_b64_dec_step(&s, in, len, w);
+		n += eml_b64_dec_finish(&s, w + n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return EML_OK;
+	}
+	while (len > 0) {
+		k = EMLI_MIN(len, (size_t)SLICE);
+		n = eml_b64_dec_step(&s, p, k, tmp);
+		if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
+			goto fail;
+		p += k;
+		len -= k;
+	}
+	n = eml_b64_dec_finish(&s, tmp);
+	if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
+		goto fail;
+	return EML_OK;
+fail:
+	out->len = old;
+	if (out->data != NULL)
+		out->data[old] = '\0';
+	return rc;
+}
+
+int
+eml_b64_encode(const void *in, size_t len, int crlf, struct eml_buf *out)
+{
+	struct eml_b64_enc s;
+	unsigned char tmp[EML_B64_ENCODED_MAX(SLICE)];
+	const unsigned char *p = in;
+	size_t n, k, old = out->len;
+	char *w;
+	int rc;
+
+	eml_b64_enc_init(&s, crlf);
+	if (len < SIZE_MAX / 4 &&
+	    (w = eml_buf_reserve(out, EML_B64_ENCODED_MAX(len))) != NULL) {
+		n = eml_b64_enc_step(&s, in, len, w);
+		n += eml_b64_enc_finish(&s, w + n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return EML_OK;
+	}
+	while (len > 0) {
+		k = EMLI_MIN(len, (size_t)SLICE);
+		n = eml_b64_enc_step(&s, p, k, tmp);
+		if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
+			goto fail;
+		p += k;
+		len -= k;
+	}
+	n = eml_b64_enc_finish(&s, tmp);
+	if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
+		goto fail;
+	return EML_OK;
+fail:
+	out->len = old;
+	if (out->data != NULL)
+		out->data[old] = '\0';
+	return rc;
+}
