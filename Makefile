@@ -74,8 +74,10 @@ $(B)/tests/suites.h: $(TEST_SRC)
 
 $(B)/tests/check_main.o: $(B)/tests/suites.h
 
+# --wrap lets check_attack.c fail any allocation of the library (J67)
 $(B)/check_emlkit: $(TEST_OBJ) $(B)/libemlkit.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
+	$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc \
+		-o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
 
 # Fuzzing: each harness builds three ways.  Replay (plain cc, with SAN
 # when given) is part of `make check`; libFuzzer and AFL++ builds need

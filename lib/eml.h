@@ -274,7 +274,8 @@ struct eml_part {
 	uint64_t offset;		/* first byte of the part's headers */
 	uint64_t body_offset;		/* first byte of the body */
 	uint64_t end_offset;		/* one past the body (at PART_END) */
-	uint64_t raw_size;		/* body bytes (at PART_END) */
+	uint64_t raw_size;		/* leaf body bytes; a multipart counts
+				 * preamble + epilogue (at PART_END) */
 	uint64_t decoded_size;		/* decoded bytes (EML_PARSE_DECODE) */
 	unsigned long line;		/* line of the first header */
 	uint64_t defects;		/* bits EML_BIT(EML_D_*) */
@@ -638,7 +639,10 @@ void eml_build_free(struct eml_build *b);
  * copied so that serialising without edits gives msg's bytes. */
 struct eml_build *eml_build_from_msg(const struct eml_msg *msg);
 /* Set header name to the UTF-8 value (replacing all fields of that name,
- * or appended if none); encoded and folded at 78 columns on output. */
+ * or appended if none); encoded and folded at 78 columns on output.
+ * Names must be printable ASCII without ':' or space, values UTF-8
+ * without CR or LF: else EML_EINVAL.  On new bodies Content-Type and
+ * Content-Transfer-Encoding belong to the builder (EML_EINVAL). */
 int eml_build_set_header(struct eml_build *b, const char *name,
     const char *utf8);
 /* Append one more field of that name. */
@@ -656,7 +660,9 @@ int eml_build_attach(struct eml_build *b, const char *ctype,
     const char *filename, const void *data, size_t len);
 /* Serialise with eol "\r\n" or "\n": bodies get base64 or QP as needed
  * with lines under 76 columns, boundaries that cannot occur in the
- * content.  Appends to out. */
+ * content.  A build from a parsed message keeps that message's own line
+ * ends (its raw bytes cannot change).  Appends to out; on error out is
+ * left as it was.  Returns EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT. */
 int eml_build_write(const struct eml_build *b, const char *eol,
     struct eml_buf *out);
 
@@ -683,7 +689,9 @@ void eml_input_close(struct eml_input *in);
 /* mbox splitter: push bytes, pull messages as byte slices.  "From " lines
  * start messages (mboxo; with EML_MBOX_RD, ">From " unquoting of mboxrd
  * is applied to the message bytes).  The message bytes exclude the
- * separator line and the blank line before the next "From ". */
+ * separator line and the blank line before the next "From " (or before
+ * the end of the input), so what eml_mbox_write wrote reads back as it
+ * was.  Bytes before the first "From " line belong to no message. */
 enum { EML_MBOX_RD = 1 };
 struct eml_mbox;
 struct eml_mbox *eml_mbox_new(unsigned flags);

@@ -1,0 +1,405 @@
+/*
+ * input.c - message input: files, stdin, pipes, transparent gzip, mmap.
+ *
+ * Three layers: raw bytes from the descriptor (with the two bytes read to
+ * sniff the gzip magic pushed back in front), an optional inflate layer,
+ * and a small peek buffer in front of both so callers can look at the
+ * start of the data (mbox or not) before deciding how to read it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "eml_priv.h"
+
+#define PEEK_MAX	4096
+#define ZBUF_SIZE	65536
+/* Slurping a pipe or a gzip file into memory is capped: a mailbox that
+ * large must be streamed, not slurped. */
+#if SIZE_MAX > 0xffffffffUL
+#define SLURP_MAX	((size_t)4 << 30)
+#else
+#define SLURP_MAX	((size_t)1 << 30)
+#endif
+
+struct eml_input {
+	int fd;
+	int own;			/* close fd in _close */
+	int regular;			/* fd is a regular file */
+	off_t start;			/* fd offset when opened */
+	unsigned char pre[PEEK_MAX];	/* sniffed raw bytes, pushed back */
+	size_t npre, prepos;
+	int raw_eof;
+	int gz;				/* input is gzip */
+	int zinit;			/* zs initialised */
+	int zdone;			/* last gzip member ended */
+	z_stream zs;
+	unsigned char *zbuf;		/* compressed bytes read ahead */
+	unsigned char peek[PEEK_MAX];	/* decoded bytes not yet read */
+	size_t npeek, peekpos;
+	uint64_t consumed;		/* bytes handed out by _read */
+	void *map;			/* mmap of the file, or NULL */
+	size_t maplen;
+	char *mem;			/* slurped copy, or NULL */
+};
+
+/* Read from the descriptor, retrying on EINTR. */
+static long
+fd_read(struct eml_input *in, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (in->raw_eof)
+		return 0;
+	if (len > (size_t)1 << 30)
+		len = (size_t)1 << 30;
+	do
+		n = read(in->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return EML_EIO;
+	if (n == 0)
+		in->raw_eof = 1;
+	return (long)n;
+}
+
+/* Raw input bytes: the sniffed ones first, then the descriptor. */
+static long
+raw_read(struct eml_input *in, void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (in->prepos < in->npre) {
+		size_t k = EMLI_MIN(len, in->npre - in->prepos);
+
+		memcpy(buf, in->pre + in->prepos, k);
+		in->prepos += k;
+		return (long)k;
+	}
+	return fd_read(in, buf, len);
+}
+
+/* Fill the inflate input if it is empty.  Returns bytes available, 0 at
+ * EOF, or EML_EIO. */
+static long
+z_fill(struct eml_input *in)
+{
+	long n;
+
+	if (in->zs.avail_in > 0)
+		return (long)in->zs.avail_in;
+	n = raw_read(in, in->zbuf, ZBUF_SIZE);
+	if (n <= 0)
+		return n;
+	in->zs.next_in = in->zbuf;
+	in->zs.avail_in = (uInt)n;
+	return n;
+}
+
+/* After a gzip member ends: another member follows if the next bytes are
+ * the magic again (gzip(1) writes those for "cat a.gz b.gz"); anything
+ * else is trailing garbage, ignored as gzip(1) does. */
+static int
+z_next_member(struct eml_input *in)
+{
+	unsigned char m[2];
+	size_t have = 0;
+	long n;
+
+	while (have < 2) {
+		if ((n = z_fill(in)) < 0)
+			return EML_EIO;
+		if (n == 0)
+			break;
+		m[have++] = *in->zs.next_in++;
+		in->zs.avail_in--;
+	}
+	if (have < 2 || m[0] != 0x1f || m[1] != 0x8b) {
+		in->zdone = 1;
+		return EML_OK;
+	}
+	/* Give the two magic bytes back to inflate. */
+	if (in->zs.next_in - in->zbuf >= 2) {
+		in->zs.next_in -= 2;
+		in->zs.avail_in += 2;
+	} else {
+		/* They straddled two fills; rebuild the buffer front. */
+		memmove(in->zbuf + 2, in->zs.next_in, in->zs.avail_in);
+		in->zbuf[0] = m[0];
+		in->zbuf[1] = m[1];
+		in->zs.next_in = in->zbuf;
+		in->zs.avail_in += 2;
+	}
+	if (inflateReset(&in->zs) != Z_OK) {
+		errno = EBADMSG;
+		return EML_EIO;
+	}
+	return EML_OK;
+}
+
+/* Decompressed (or plain) bytes, below the peek buffer. */
+static long
+data_read(struct eml_input *in, void *buf, size_t len)
+{
+	long n;
+	int r;
+
+	if (!in->gz)
+		return raw_read(in, buf, len);
+	if (len > (size_t)1 << 30)
+		len = (size_t)1 << 30;
+	while (!in->zdone) {
+		if ((n = z_fill(in)) < 0)
+			return n;
+		if (n == 0) {
+			/* EOF inside a member: truncated file. */
+			errno = EBADMSG;
+			return EML_EIO;
+		}
+		in->zs.next_out = buf;
+		in->zs.avail_out = (uInt)len;
+		r = inflate(&in->zs, Z_NO_FLUSH);
+		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
+			errno = r == Z_MEM_ERROR ? ENOMEM : EBADMSG;
+			return EML_EIO;
+		}
+		n = (long)(len - in->zs.avail_out);
+		if (r == Z_STREAM_END && z_next_member(in) < 0)
+			return EML_EIO;
+		if (n > 0)
+			return n;
+	}
+	return 0;
+}
+
+static int
+input_init(struct eml_input *in)
+{
+	struct stat st;
+	long n;
+
+	if (fstat(in->fd, &st) != 0)
+		return EML_EIO;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return EML_EIO;
+	}
+	if (S_ISREG(st.st_mode)) {
+		in->regular = 1;
+		in->start = lseek(in->fd, 0, SEEK_CUR);
+		if (in->start < 0)
+			in->start = 0;
+	}
+	/* RFC 1952 2.3.1: ID1 = 31, ID2 = 139. */
+	/* One read usually brings the magic and more. */
+	while (in->npre < 2) {
+		n = fd_read(in, in->pre + in->npre,
+		    sizeof(in->pre) - in->npre);
+		if (n < 0)
+			return EML_EIO;
+		if (n == 0)
+			break;
+		in->npre += (size_t)n;
+	}
+	if (in->npre >= 2 && in->pre[0] == 0x1f && in->pre[1] == 0x8b) {
+		/* +2: z_next_member may push the magic back in front. */
+		if ((in->zbuf = malloc(ZBUF_SIZE + 2)) == NULL)
+			return EML_ENOMEM;
+		/* 16 + windowBits: gzip wrapper only. */
+		if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK)
+			return EML_ENOMEM;
+		in->zinit = 1;
+		in->gz = 1;
+	}
+	return EML_OK;
+}
+
+int
+eml_input_fd(int fd, int own, struct eml_input **in_r)
+{
+	struct eml_input *in;
+	int r, e;
+
+	*in_r = NULL;
+	if (fd < 0)
+		return EML_EINVAL;
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return EML_ENOMEM;
+	in->fd = fd;
+	in->own = own;
+	if ((r = input_init(in)) != EML_OK) {
+		e = errno;
+		in->own = 0;	/* the caller still owns fd on failure */
+		eml_input_close(in);
+		errno = e;
+		return r;
+	}
+	*in_r = in;
+	return EML_OK;
+}
+
+int
+eml_input_open(const char *path, struct eml_input **in_r)
+{
+	int fd, r, e;
+
+	*in_r = NULL;
+	if (path == NULL || strcmp(path, "-") == 0)
+		return eml_input_fd(STDIN_FILENO, 0, in_r);
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return EML_EIO;
+	if ((r = eml_input_fd(fd, 1, in_r)) != EML_OK) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return r;
+}
+
+long
+eml_input_peek(struct eml_input *in, void *buf, size_t len)
+{
+	long n;
+
+	if (len > PEEK_MAX)
+		len = PEEK_MAX;
+	if (in->peekpos > 0) {
+		memmove(in->peek, in->peek + in->peekpos,
+		    in->npeek - in->peekpos);
+		in->npeek -= in->peekpos;
+		in->peekpos = 0;
+	}
+	while (in->npeek < len) {
+		n = data_read(in, in->peek + in->npeek, PEEK_MAX - in->npeek);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		in->npeek += (size_t)n;
+	}
+	len = EMLI_MIN(len, in->npeek);
+	memcpy(buf, in->peek, len);
+	return (long)len;
+}
+
+long
+eml_input_read(struct eml_input *in, void *buf, size_t len)
+{
+	long n;
+
+	if (in->peekpos < in->npeek) {
+		size_t k = EMLI_MIN(len, in->npeek - in->peekpos);
+
+		memcpy(buf, in->peek + in->peekpos, k);
+		in->peekpos += k;
+		if (in->peekpos == in->npeek)
+			in->peekpos = in->npeek = 0;
+		in->consumed += k;
+		return (long)k;
+	}
+	n = data_read(in, buf, len);
+	if (n > 0)
+		in->consumed += (uint64_t)n;
+	return n;
+}
+
+int
+eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r)
+{
+	struct eml_buf b = { NULL, 0, 0, SLURP_MAX };
+	struct stat st;
+	long n;
+	char *w;
+
+	*buf_r = NULL;
+	*len_r = 0;
+	if (in->map != NULL || in->mem != NULL)
+		return EML_EINVAL;	/* slurped already */
+	/* A plain file not read from yet is mapped as it is, from where
+	 * the descriptor stood at open. */
+	if (in->regular && !in->gz && in->consumed == 0 &&
+	    fstat(in->fd, &st) == 0 && st.st_size >= in->start &&
+	    (uint64_t)(st.st_size - in->start) <= SIZE_MAX) {
+		size_t off = (size_t)in->start;
+		size_t total = (size_t)st.st_size;
+
+		if (total == off) {
+			*buf_r = "";
+			return EML_OK;
+		}
+		in->map = mmap(NULL, total, PROT_READ, MAP_PRIVATE, in->fd, 0);
+		if (in->map != MAP_FAILED) {
+			in->maplen = total;
+			*buf_r = (const char *)in->map + off;
+			*len_r = total - off;
+			in->consumed = *len_r;
+			return EML_OK;
+		}
+		in->map = NULL;	/* e.g. /proc files: fall back to read */
+	}
+	if (in->regular && !in->gz && in->consumed == 0 &&
+	    fstat(in->fd, &st) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SLURP_MAX)
+		eml_buf_reserve(&b, (size_t)st.st_size + 1);
+	for (;;) {
+		size_t want = EMLI_MIN((size_t)65536, SLURP_MAX - b.len);
+
+		if (want == 0) {
+			char c;
+
+			/* At the cap: fine only if the input ends here. */
+			if ((n = eml_input_read(in, &c, 1)) == 0)
+				break;
+			eml_buf_free(&b);
+			return n < 0 ? EML_EIO : EML_ELIMIT;
+		}
+		if ((w = eml_buf_reserve(&b, want)) == NULL) {
+			eml_buf_free(&b);
+			return EML_ENOMEM;
+		}
+		n = eml_input_read(in, w, want);
+		if (n < 0) {
+			eml_buf_free(&b);
+			return EML_EIO;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+	}
+	*len_r = b.len;
+	if ((in->mem = eml_buf_steal(&b)) == NULL) {
+		*len_r = 0;
+		return EML_ENOMEM;
+	}
+	*buf_r = in->mem;
+	return EML_OK;
+}
+
+int
+eml_input_is_gzip(const struct eml_input *in)
+{
+	return in->gz;
+}
+
+void
+eml_input_close(struct eml_input *in)
+{
+	if (in == NULL)
+		return;
+	if (in->map != NULL)
+		munmap(in->map, in->maplen);
+	free(in->mem);
+	if (in->zinit)
+		inflateEnd(&in->zs);
+	free(in->zbuf);
+	if (in->own)
+		close(in->fd);
+	free(in);
+}

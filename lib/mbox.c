@@ -1,0 +1,464 @@
+/*
+ * mbox.c - streaming mbox splitter (mboxo and mboxrd) and writer.
+ *
+ * A message starts at a "From " line that opens the input or follows a
+ * blank line (the RFC 4155 reading; "From " lines elsewhere are body
+ * text, as in mboxo files that never quoted them).  The From_ line is not
+ * part of the message, nor is the blank line that ends it: the one before
+ * the next From_ line, and also a final blank line at the end of the
+ * input, so that what eml_mbox_write wrote reads back unchanged.
+ *
+ * Memory is bounded: body lines are passed through as slices of the fed
+ * buffer; only the start of a line that is not yet decided (is it "From ",
+ * ">From ", blank?) and the From_ line itself are held, at most HOLD_MAX
+ * bytes.  The results do not depend on how the input is chunked.
+ */
+#include <stdlib.h>
+
+#include "eml_priv.h"
+
+#define HOLD_MAX	65536
+#define QMAX		4
+
+enum dec {
+	D_MORE,		/* need more bytes to decide */
+	D_PLAIN,	/* ordinary line */
+	D_BLANK,	/* "\n" or "\r\n" */
+	D_FROM,		/* separator */
+	D_QUOTED	/* ">+From " with EML_MBOX_RD */
+};
+
+enum state {
+	S_BOL,		/* at the start of a line */
+	S_BODY,		/* inside a line of the body */
+	S_FROM,		/* inside a From_ line */
+	S_DONE
+};
+
+struct eml_mbox {
+	unsigned flags;
+	const unsigned char *buf;	/* fed buffer */
+	size_t len, pos;
+	uint64_t off;			/* input offset of buf[pos] */
+	int eof;
+	enum state st;
+	int in_msg;			/* a message is open */
+	int prev_blank;			/* last line was blank */
+	unsigned long index;
+	const char *pend;		/* held blank line: "\n", "\r\n" */
+	size_t npend;
+	uint64_t pend_off;
+	unsigned char *hold;		/* undecided line start, From_ line */
+	size_t nhold;
+	size_t hold_total;		/* From_ line bytes incl. dropped */
+	uint64_t hold_off;
+	uint64_t msg_end;		/* input offset after the message */
+	struct eml_mbox_event q[QMAX];	/* events decided, not yet returned */
+	unsigned qhead, qn;
+};
+
+struct eml_mbox *
+eml_mbox_new(unsigned flags)
+{
+	struct eml_mbox *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	if ((m->hold = malloc(HOLD_MAX)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->flags = flags;
+	m->st = S_BOL;
+	m->prev_blank = 1;
+	return m;
+}
+
+void
+eml_mbox_free(struct eml_mbox *m)
+{
+	if (m == NULL)
+		return;
+	free(m->hold);
+	free(m);
+}
+
+int
+eml_mbox_feed(struct eml_mbox *m, const void *buf, size_t len)
+{
+	if (m->pos < m->len || m->qn > 0 || m->eof)
+		return EML_EINVAL;
+	m->buf = buf;
+	m->len = len;
+	m->pos = 0;
+	return EML_OK;
+}
+
+int
+eml_mbox_finish(struct eml_mbox *m)
+{
+	m->eof = 1;
+	return EML_OK;
+}
+
+static void
+push(struct eml_mbox *m, enum eml_mbox_ev_type t, const void *data,
+    size_t len, uint64_t off)
+{
+	struct eml_mbox_event *ev = &m->q[(m->qhead + m->qn) % QMAX];
+
+	ev->type = t;
+	ev->data = data;
+	ev->len = len;
+	ev->offset = off;
+	ev->index = m->index;
+	m->qn++;
+}
+
+/* Data of the current message; dropped before the first From_ line. */
+static void
+push_data(struct eml_mbox *m, const void *data, size_t len, uint64_t off)
+{
+	if (m->in_msg && len > 0) {
+		push(m, EML_MBOX_DATA, data, len, off);
+		m->msg_end = off + len;
+	}
+}
+
+static void
+flush_pend(struct eml_mbox *m)
+{
+	if (m->npend > 0)
+		push_data(m, m->pend, m->npend, m->pend_off);
+	m->npend = 0;
+}
+
+/* Classify the line starting at p[0..n).  n may be short of a whole
+ * line; eof says no more bytes will come. */
+static enum dec
+decide(const struct eml_mbox *m, const unsigned char *p, size_t n, int eof)
+{
+	static const char from[] = "From ";
+	size_t k = 0, i;
+
+	if (n == 0)
+		return eof ? D_PLAIN : D_MORE;
+	if (p[0] == '\n')
+		return D_BLANK;
+	if (p[0] == '\r') {
+		if (n < 2)
+			return eof ? D_PLAIN : D_MORE;
+		return p[1] == '\n' ? D_BLANK : D_PLAIN;
+	}
+	if (p[0] == '>' && (m->flags & EML_MBOX_RD)) {
+		while (k < n && p[k] == '>' && k < HOLD_MAX - 8)
+			k++;
+		if (k == HOLD_MAX - 8)
+			return D_PLAIN;
+		if (k == n)
+			return eof ? D_PLAIN : D_MORE;
+	} else if (p[0] != 'F')
+		return D_PLAIN;
+	for (i = 0; i < 5; i++) {
+		if (k + i == n)
+			return eof ? D_PLAIN : D_MORE;
+		if (p[k + i] != (unsigned char)from[i])
+			return D_PLAIN;
+	}
+	if (k > 0)
+		return D_QUOTED;
+	return m->prev_blank || !m->in_msg ? D_FROM : D_PLAIN;
+}
+
+static void
+begin_msg(struct eml_mbox *m, const unsigned char *line, size_t n,
+    uint64_t off)
+{
+	/* The event carries the From_ line without its EOL. */
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	m->index++;
+	m->in_msg = 1;
+	push(m, EML_MBOX_BEGIN, line, n, off);
+	m->st = S_BOL;
+	m->prev_blank = 0;
+}
+
+/* A separator line starts: close the message before it. */
+static void
+sep_found(struct eml_mbox *m)
+{
+	m->npend = 0;	/* the blank line before it belongs to no one */
+	if (m->in_msg)
+		push(m, EML_MBOX_END, NULL, 0, m->msg_end);
+	m->in_msg = 0;
+	m->st = S_FROM;
+}
+
+/* Collect the From_ line into hold, up to HOLD_MAX bytes (the rest of
+ * an absurdly long one is dropped). */
+static void
+from_line(struct eml_mbox *m)
+{
+	const unsigned char *p = m->buf + m->pos, *nl;
+	size_t n = m->len - m->pos, take, room;
+
+	nl = memchr(p, '\n', n);
+	take = nl != NULL ? (size_t)(nl - p) + 1 : n;
+	if (m->nhold == 0 && nl != NULL) {
+		/* Whole line in the buffer: no copy. */
+		begin_msg(m, p, EMLI_MIN(take, (size_t)HOLD_MAX), m->off);
+	} else {
+		if (m->nhold == 0)
+			m->hold_off = m->off;
+		room = HOLD_MAX - m->nhold;
+		memcpy(m->hold + m->nhold, p, EMLI_MIN(take, room));
+		m->nhold += EMLI_MIN(take, room);
+		if (nl != NULL) {
+			begin_msg(m, m->hold, m->nhold, m->hold_off);
+			m->nhold = 0;
+		}
+	}
+	m->pos += take;
+	m->off += take;
+	m->msg_end = m->off;
+}
+
+/* Act on the decision for the line starting at p (in hold or buffer). */
+static void
+act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
+    uint64_t off)
+{
+	switch (d) {
+	case D_BLANK:
+		flush_pend(m);
+		m->pend = p[0] == '\r' ? "\r\n" : "\n";
+		m->npend = p[0] == '\r' ? 2 : 1;
+		m->pend_off = off;
+		m->prev_blank = 1;
+		break;
+	case D_QUOTED:
+		flush_pend(m);
+		push_data(m, p + 1, n - 1, off + 1);
+		m->st = S_BODY;
+		m->prev_blank = 0;
+		break;
+	case D_PLAIN:
+		flush_pend(m);
+		push_data(m, p, n, off);
+		m->st = S_BODY;
+		m->prev_blank = 0;
+		break;
+	default:
+		break;
+	}
+	/* A held line may be complete already ("x\n" decided at the EOL). */
+	if (m->st == S_BODY && n > 0 && p[n - 1] == '\n')
+		m->st = S_BOL;
+}
+
+/* At the start of a line with the line start in hold: move bytes into
+ * hold one at a time until the line can be classified. */
+static void
+bol_hold(struct eml_mbox *m)
+{
+	enum dec d = D_MORE;
+	size_t n;
+
+	while (m->pos < m->len) {
+		m->hold[m->nhold++] = m->buf[m->pos++];
+		m->off++;
+		/* Still in a run of '>': undecided, and rescanning the run
+		 * for every byte would be quadratic. */
+		if (m->nhold >= 2 && m->hold[m->nhold - 1] == '>' &&
+		    m->hold[m->nhold - 2] == '>' && m->nhold < HOLD_MAX - 16)
+			continue;
+		if ((d = decide(m, m->hold, m->nhold, 0)) != D_MORE)
+			break;
+	}
+	if (d == D_MORE)
+		return;
+	n = m->nhold;
+	m->nhold = 0;
+	if (d == D_FROM) {
+		sep_found(m);
+		/* Keep "From " as the start of the From_ line. */
+		m->nhold = n;
+		return;
+	}
+	act(m, d, m->hold, n, m->hold_off);
+}
+
+/* At the start of a line, nothing held. */
+static void
+bol(struct eml_mbox *m)
+{
+	const unsigned char *p = m->buf + m->pos;
+	size_t n = m->len - m->pos;
+	enum dec d = decide(m, p, n, 0);
+
+	switch (d) {
+	case D_MORE:
+		m->hold_off = m->off;
+		memcpy(m->hold, p, n);	/* n < HOLD_MAX: decide caps it */
+		m->nhold = n;
+		m->pos += n;
+		m->off += n;
+		break;
+	case D_FROM:
+		sep_found(m);
+		break;
+	case D_BLANK:
+		act(m, d, p, 0, m->off);
+		n = p[0] == '\r' ? 2 : 1;
+		m->pos += n;
+		m->off += n;
+		break;
+	case D_QUOTED:
+		flush_pend(m);
+		m->pos++;	/* drop one '>' */
+		m->off++;
+		m->st = S_BODY;
+		m->prev_blank = 0;
+		break;
+	case D_PLAIN:
+		flush_pend(m);
+		m->st = S_BODY;
+		m->prev_blank = 0;
+		break;
+	}
+}
+
+/* Inside a body line: pass bytes through as one slice, across following
+ * lines as long as they are plainly not special. */
+static void
+body(struct eml_mbox *m)
+{
+	const unsigned char *p = m->buf + m->pos, *e = m->buf + m->len;
+	const unsigned char *s = p, *nl;
+
+	for (;;) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (nl == NULL) {
+			s = e;
+			break;
+		}
+		s = nl + 1;
+		m->st = S_BOL;
+		if (s == e || decide(m, s, (size_t)(e - s), 0) != D_PLAIN)
+			break;
+		m->st = S_BODY;
+	}
+	push_data(m, p, (size_t)(s - p), m->off);
+	m->off += (uint64_t)(s - p);
+	m->pos += (size_t)(s - p);
+}
+
+/* Input ended: settle what is held. */
+static void
+at_eof(struct eml_mbox *m)
+{
+	if (m->st == S_FROM) {
+		begin_msg(m, m->hold, m->nhold, m->hold_off);
+		m->nhold = 0;
+		m->msg_end = m->off;
+	} else if (m->nhold > 0) {
+		enum dec d = decide(m, m->hold, m->nhold, 1);
+
+		act(m, d, m->hold, m->nhold, m->hold_off);
+		m->nhold = 0;
+	}
+	/* A final blank line ends the last message like a separator. */
+	m->npend = 0;
+	if (m->in_msg)
+		push(m, EML_MBOX_END, NULL, 0, m->msg_end);
+	m->in_msg = 0;
+	m->st = S_DONE;
+}
+
+int
+eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev)
+{
+	while (m->qn == 0) {
+		if (m->st == S_DONE)
+			return 0;
+		if (m->pos >= m->len) {
+			if (!m->eof)
+				return 0;
+			at_eof(m);
+			continue;
+		}
+		switch (m->st) {
+		case S_BOL:
+			if (m->nhold > 0)
+				bol_hold(m);
+			else
+				bol(m);
+			break;
+		case S_BODY:
+			body(m);
+			break;
+		case S_FROM:
+			from_line(m);
+			break;
+		case S_DONE:
+			break;
+		}
+	}
+	*ev = m->q[m->qhead];
+	m->qhead = (m->qhead + 1) % QMAX;
+	m->qn--;
+	return 1;
+}
+
+int
+eml_mbox_sniff(const void *buf, size_t len)
+{
+	return len >= 5 && memcmp(buf, "From ", 5) == 0;
+}
+
+int
+eml_mbox_write(const char *from_line, const void *msg, size_t len,
+    struct eml_buf *out)
+{
+	const char *p = msg, *e = p + len, *nl, *q;
+	const char *eol = "\n";
+	size_t n, save = out->len;
+	int r;
+
+	if (from_line == NULL || strncmp(from_line, "From ", 5) != 0)
+		return EML_EINVAL;
+	n = strcspn(from_line, "\r\n");
+	if (len >= 2 && p[len - 2] == '\r' && p[len - 1] == '\n')
+		eol = "\r\n";
+	if ((r = eml_buf_add(out, from_line, n)) != EML_OK ||
+	    (r = eml_buf_adds(out, eol)) != EML_OK)
+		goto fail;
+	while (p < e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(e - p);
+		/* mboxrd: any ">*From " line gets one more '>'. */
+		for (q = p; q < p + n && *q == '>'; q++)
+			;
+		if ((size_t)(p + n - q) >= 5 && memcmp(q, "From ", 5) == 0 &&
+		    (r = eml_buf_addc(out, '>')) != EML_OK)
+			goto fail;
+		if ((r = eml_buf_add(out, p, n)) != EML_OK)
+			goto fail;
+		p += n;
+	}
+	/* The message ends with an EOL, then the blank separator line. */
+	if (len > 0 && ((const char *)msg)[len - 1] != '\n' &&
+	    (r = eml_buf_adds(out, eol)) != EML_OK)
+		goto fail;
+	if ((r = eml_buf_adds(out, eol)) != EML_OK)
+		goto fail;
+	return EML_OK;
+fail:
+	out->len = save;
+	if (out->data != NULL)
+		out->data[save] = '\0';
+	return r;
+}
