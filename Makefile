@@ -127,7 +127,8 @@ fuzz: fuzz-build
 		$$( [ -f fuzz/$(T).dict ] && echo -x fuzz/$(T).dict ) \
 		-- $(FUZZ_B)/afl/fuzz_$(T)
 
-emlkit.pc: emlkit.pc.in lib/eml.h
+# rebuilt every time: PREFIX may differ from the last run
+emlkit.pc: emlkit.pc.in lib/eml.h FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 deps:
@@ -148,6 +149,7 @@ test-tools: $(TOOLS)
 	@sh tests/tools/run.sh $(B)
 
 bench: all
+	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
 
 install: all emlkit.pc
@@ -159,16 +161,18 @@ install: all emlkit.pc
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libemlkit.so
 	install -m 644 lib/eml.h $(DESTDIR)$(INCDIR)
 	install -m 644 emlkit.pc $(DESTDIR)$(PKGDIR)
-	install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1
-	install -m 644 $(wildcard docs/*.3) $(DESTDIR)$(MANDIR)/man3
+	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1)
+	$(if $(wildcard docs/*.3),install -m 644 $(wildcard docs/*.3) $(DESTDIR)$(MANDIR)/man3)
 
 clean:
-	rm -rf build build-san build-fuzz emlkit.pc
+	rm -rf build build-san build-clang build-fuzz emlkit.pc
 
 # keep objects that only pattern rules name
 .SECONDARY:
 
-.PHONY: all deps demo check test-unit test-tools bench install clean \
+FORCE:
+
+.PHONY: all deps demo check test-unit test-tools bench install clean FORCE \
 	fuzz fuzz-build fuzz-replay
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \

@@ -418,8 +418,10 @@ parse_rest(const char *v, size_t len, size_t i, struct eml_ctype *ct)
 		return EML_OK;
 	memset(&tmp, 0, sizeof(tmp));
 	r = eml_params_parse(v + i, len - i, &tmp);
-	if (r != EML_OK)
+	if (r != EML_OK) {
+		eml_params_free(&tmp);
 		return r;
+	}
 	tmp.defects |= ct->params.defects;
 	ct->params = tmp;
 	return EML_OK;

@@ -406,8 +406,11 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 	const char *val;
 
 	memset(&ct, 0, sizeof(ct));
-	if (eml_ctype_parse(v, n, &ct) < 0)
+	if (eml_ctype_parse(v, n, &ct) < 0) {
+		/* out of memory: the defaults stand */
+		eml_ctype_free(&ct);
 		return;
+	}
 	if (ct.type[0] == '\0' || ct.subtype[0] == '\0') {
 		f->ctype_invalid = 1;
 		diag(p, EML_D_CTYPE_INVALID);
@@ -447,8 +450,10 @@ header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 	struct eml_ctype cd;
 
 	memset(&cd, 0, sizeof(cd));
-	if (eml_disposition_parse(v, n, &cd) < 0)
+	if (eml_disposition_parse(v, n, &cd) < 0) {
+		eml_ctype_free(&cd);
 		return;
+	}
 	if (strcmp(cd.type, "attachment") == 0 ||
 	    eml_params_get(&cd.params, "filename") != NULL)
 		f->part.is_attachment = 1;

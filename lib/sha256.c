@@ -80,6 +80,8 @@ eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len)
 	const unsigned char *q = p;
 	size_t take;
 
+	if (len == 0)
+		return;		/* p may be NULL then */
 	s->n += len;
 	if (s->nbuf > 0) {
 		take = EMLI_MIN(len, 64 - s->nbuf);

@@ -436,8 +436,10 @@ eml_node_disposition(const struct eml_node *n, char *disp, size_t dlen,
 	memset(&ct, 0, sizeof(ct));
 	if ((h = eml_node_header(n, "content-disposition")) != NULL) {
 		if ((r = eml_disposition_parse(h->value, h->value_len,
-		    &ct)) < 0)
+		    &ct)) < 0) {
+			eml_ctype_free(&ct);
 			return r;
+		}
 		if (dlen > 0)
 			emli_strlcpy(disp, ct.type, strlen(ct.type), dlen);
 		if ((v = eml_params_get(&ct.params, "filename")) != NULL &&
@@ -448,8 +450,10 @@ eml_node_disposition(const struct eml_node *n, char *disp, size_t dlen,
 			return r;
 	}
 	if ((h = eml_node_header(n, "content-type")) != NULL) {
-		if ((r = eml_ctype_parse(h->value, h->value_len, &ct)) < 0)
+		if ((r = eml_ctype_parse(h->value, h->value_len, &ct)) < 0) {
+			eml_ctype_free(&ct);
 			return r;
+		}
 		if ((v = eml_params_get(&ct.params, "name")) != NULL &&
 		    filename != NULL)
 			r = eml_buf_adds(filename, v);

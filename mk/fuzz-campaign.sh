@@ -26,12 +26,15 @@ cmin() {
 	find "corpus/fuzz/$t" -maxdepth 1 -type f -exec cp {} "$in/" \;
 	if [ "$t" = message ] && [ -d "$SHARED" ]; then
 		# only permissively licensed sources may end up in our repo
+		# (not gmime, notmuch, mime4j's MIME-tools set, or the Hunny
+		# Software samples in mail-parser/eml/legacy)
 		for src in mail-parser ruby-mail enmime php-mime-mail-parser \
 		    flanker mime4j/testmsgs sisimai/maildir/bsd mailcore2/parser; do
 			[ -d "$SHARED/$src" ] || continue
 			find "$SHARED/$src" -type f -size -64k \
 			    \( -name '*.eml' -o -name '*.msg' -o -name '[0-9]*' \) \
-			    ! -name '*.json' | while read -r f; do
+			    ! -name '*.json' ! -path '*/legacy/*' |
+			while read -r f; do
 				cp "$f" "$in/$(echo "$src-$f" | cksum | cut -d' ' -f1)"
 			done
 		done

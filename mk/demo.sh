@@ -1,0 +1,49 @@
+#!/bin/sh
+# demo.sh BUILDDIR - show the main tools on corpus/demo/demo.eml: its part
+# list and tree, its JSON, and that the attachment's digest in the JSON is
+# the digest of the file that was base64-encoded into the message.
+set -eu
+
+B=${1:-build}
+MSG=corpus/demo/demo.eml
+ORIG=corpus/demo/attachment.txt
+
+heading() {
+	if [ -t 1 ]; then
+		printf '\n\033[1m== %s\033[0m\n' "$*"
+	else
+		printf '\n== %s\n' "$*"
+	fi
+}
+
+for t in eml-parts eml-json; do
+	if [ ! -x "$B/$t" ]; then
+		echo "demo: $B/$t is missing; run 'make' first" >&2
+		exit 1
+	fi
+done
+
+heading "The message: $MSG ($(wc -c < "$MSG") bytes)"
+sed -n '/^From:/p; /^To:/p; /^Subject:/p; /^Date:/p' "$MSG" | head -4
+echo "(headers as sent: the subject and names are RFC 2047 encoded-words)"
+
+heading "eml-parts $MSG   (one line per part)"
+"$B/eml-parts" "$MSG"
+
+heading "eml-parts --tree $MSG"
+"$B/eml-parts" --tree "$MSG"
+
+heading "eml-json --pretty $MSG"
+"$B/eml-json" --pretty "$MSG" > "$B/demo.json"
+cat "$B/demo.json"
+
+heading "The attachment survives the trip"
+want=$(sha256sum < "$ORIG" | cut -d' ' -f1)
+echo "sha256 of $ORIG (the original file):"
+echo "  $want"
+if grep -q "\"$want\"" "$B/demo.json"; then
+	echo "eml-json reports the same sha256 for the decoded attachment: OK"
+else
+	echo "eml-json does not report $want for any part" >&2
+	exit 1
+fi
