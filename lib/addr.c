@@ -285,18 +285,9 @@ finish_text(struct ap *p, char **out)
 		return EML_OK;
 	for (i = 0; i < b->len && !high; i++)
 		high = (unsigned char)b->data[i] >= 0x80;
-	if (high && !eml_utf8_valid(b->data, b->len)) {
-		eml_buf_reset(c);
-		r = eml_charset_to_utf8(p->fallback ? p->fallback :
-		    EMLI_FALLBACK, b->data, b->len, NULL, c, &guessed);
-		if (r != EML_OK)
-			return r;
-		eml_buf_reset(b);
-		if ((r = eml_buf_add(b, c->data, c->len)) != EML_OK)
-			return r;
-		p->l->defects |= EML_BIT(EML_D_HEADER_8BIT);
-	}
 	if (b->len >= 2 && strstr(b->data, "=?") != NULL) {
+		/* the word decoder also takes raw 8-bit, inside words too
+		 * ("=?iso-8859-1?Q?J\xfcrgen?="): convert nothing first */
 		eml_buf_reset(c);
 		r = eml_rfc2047_decode(b->data, b->len, p->fallback, c, &def);
 		if (r != EML_OK)
@@ -308,6 +299,16 @@ finish_text(struct ap *p, char **out)
 		squeeze(b);
 		if (b->len == 0)
 			return EML_OK;
+	} else if (high && !eml_utf8_valid(b->data, b->len)) {
+		eml_buf_reset(c);
+		r = eml_charset_to_utf8(p->fallback ? p->fallback :
+		    EMLI_FALLBACK, b->data, b->len, NULL, c, &guessed);
+		if (r != EML_OK)
+			return r;
+		eml_buf_reset(b);
+		if ((r = eml_buf_add(b, c->data, c->len)) != EML_OK)
+			return r;
+		p->l->defects |= EML_BIT(EML_D_HEADER_8BIT);
 	}
 	if ((*out = eml_buf_steal(b)) == NULL)
 		return EML_ENOMEM;

@@ -43,6 +43,7 @@ struct frame {
 	struct eml_part part;
 	enum mpstate mp;
 	size_t blen;			/* boundary length */
+	int btrunc;			/* boundary cut to its prefix */
 	int is_digest;			/* children default to message/rfc822 */
 	int saw_ctype, saw_cte, saw_cd, saw_mime_version;
 	int ctype_invalid;
@@ -432,11 +433,18 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 		val = eml_params_get(&ct.params, "boundary");
 		if (val == NULL || *val == '\0') {
 			diag(p, EML_D_MULTIPART_NO_BOUNDARY);
-		} else if (strlen(val) > EML_BOUNDARY_MAX) {
-			diag(p, EML_D_BOUNDARY_TOO_LONG);
 		} else {
+			/* RFC 2046 allows 70; longer ones are real (and a
+			 * memory attack when huge): keep a prefix and match
+			 * by it, as Dovecot does */
 			f->blen = strlen(val);
-			memcpy(f->part.boundary, val, f->blen + 1);
+			if (f->blen > EML_BOUNDARY_MAX) {
+				diag(p, EML_D_BOUNDARY_TOO_LONG);
+				f->blen = EML_BOUNDARY_MAX;
+				f->btrunc = 1;
+			}
+			memcpy(f->part.boundary, val, f->blen);
+			f->part.boundary[f->blen] = '\0';
 			f->part.is_multipart = 1;
 			f->is_digest = strcmp(ct.subtype, "digest") == 0;
 		}
@@ -595,6 +603,16 @@ match_delim(struct eml_parser *p, const char *w, size_t n, int *close_r)
 			continue;
 		r = w + 2 + f->blen;
 		rest = n - 2 - f->blen;
+		if (f->btrunc) {
+			/* matched by prefix: the rest of the line is the
+			 * boundary's tail, then maybe "--" and padding */
+			while (rest > 0 && (EMLI_WSP(r[rest - 1]) ||
+			    r[rest - 1] == '\r'))
+				rest--;
+			*close_r = rest >= 2 && r[rest - 1] == '-' &&
+			    r[rest - 2] == '-';
+			return i + 1;
+		}
 		*close_r = rest >= 2 && r[0] == '-' && r[1] == '-';
 		if (*close_r)
 			return i + 1;

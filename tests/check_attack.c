@@ -113,6 +113,24 @@ START_TEST(a8_boundary_forms)
 	m = parse(b.data, b.len, 0);
 	ck_assert(has(m, EML_D_BOUNDARY_TOO_LONG));
 	ck_assert_uint_eq(count_leaves(m), 1);
+	ck_assert_uint_eq(strlen(m->root->info.boundary), EML_BOUNDARY_MAX);
+	eml_msg_free(m);
+
+	/* a 100-character boundary, as some mailers write, still works */
+	eml_buf_reset(&b);
+	eml_buf_adds(&b, "Content-Type: multipart/mixed; boundary=");
+	for (i = 0; i < 100; i++)
+		eml_buf_addc(&b, 'a' + i % 26);
+	eml_buf_adds(&b, "\n\n--");
+	eml_buf_add(&b, b.data + 40, 100);
+	eml_buf_adds(&b, "\n\nx\n--");
+	eml_buf_add(&b, b.data + 40, 100);
+	eml_buf_adds(&b, "\n\ny\n--");
+	eml_buf_add(&b, b.data + 40, 100);
+	eml_buf_adds(&b, "--\nepilogue\n");
+	m = parse(b.data, b.len, 0);
+	ck_assert_uint_eq(count_leaves(m), 2);
+	ck_assert_uint_eq(m->root->epilogue_len, 9);
 	eml_msg_free(m);
 	eml_buf_free(&b);
 }
