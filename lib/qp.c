@@ -174,8 +174,19 @@ found:
 			break;
 		h = hexval[p[1]] - 1;
 		l = hexval[p[2]] - 1;
-		if ((h | l) < 0)
-			break;
+		if ((h | l) < 0) {
+			/* the common soft line breaks, "=" LF and "=" CRLF,
+			 * here rather than through escape() */
+			if (p[1] == '\n') {
+				p += 2;
+			} else if (p[1] == '\r' && p[2] == '\n') {
+				p += 3;
+			} else {
+				break;
+			}
+			seg = p;
+			continue;
+		}
 		*o++ = (unsigned char)(h << 4 | l);
 		p += 3;
 		seg = p;
