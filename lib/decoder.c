@@ -74,3 +74,58 @@ eml_decoder_finish(struct eml_decoder *d, void *out)
 		return 0;
 	}
 }
+
+/* Input bytes per slice when the worst case does not fit out->max: a
+ * multiple of 3 and 4, so base64 groups stay whole. */
+#define SLICE	3072
+
+int
+eml_decode(enum eml_cte cte, const void *in, size_t len, struct eml_buf *out)
+{
+	struct eml_decoder d;
+	unsigned char tmp[EML_QP_DECODED_MAX(SLICE) + 64];
+	const unsigned char *p = in;
+	size_t n, k, old = out->len;
+	char *w;
+	int rc;
+
+	eml_decoder_init(&d, cte);
+	if (len < SIZE_MAX / 2 &&
+	    (w = eml_buf_reserve(out, eml_decoder_max(&d, len) + 64)) != NULL) {
+		n = len > 0 ? eml_decoder_step(&d, in, len, w) : 0;
+		n += eml_decoder_finish(&d, w + n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return EML_OK;
+	}
+	/* decode in slices so that out->max is honoured exactly */
+	while (len > 0) {
+		k = EMLI_MIN(len, (size_t)SLICE);
+		n = eml_decoder_step(&d, p, k, tmp);
+		if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
+			goto fail;
+		p += k;
+		len -= k;
+	}
+	n = eml_decoder_finish(&d, tmp);
+	if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
+		goto fail;
+	return EML_OK;
+fail:
+	out->len = old;
+	if (out->data != NULL)
+		out->data[old] = '\0';
+	return rc;
+}
+
+int
+eml_b64_decode(const void *in, size_t len, struct eml_buf *out)
+{
+	return eml_decode(EML_CTE_BASE64, in, len, out);
+}
+
+int
+eml_qp_decode(const void *in, size_t len, struct eml_buf *out)
+{
+	return eml_decode(EML_CTE_QP, in, len, out);
+}

@@ -570,6 +570,11 @@ size_t eml_decoder_step(struct eml_decoder *d, const void *in, size_t len,
     void *out);
 /* Flush the end of the input; writes at most 64 bytes. */
 size_t eml_decoder_finish(struct eml_decoder *d, void *out);
+/* Decode a whole buffer in transfer encoding cte, appending to out (the
+ * appended bytes are NUL-terminated).  Returns EML_OK, EML_ENOMEM or
+ * EML_ELIMIT (out->max; out is then left as it was). */
+int eml_decode(enum eml_cte cte, const void *in, size_t len,
+    struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Structured fields: addresses, dates, message-ids.                   */

@@ -434,44 +434,6 @@ eml_qp_enc_finish(struct eml_qp_enc *s, void *out)
 #define SLICE	4096
 
 int
-eml_qp_decode(const void *in, size_t len, struct eml_buf *out)
-{
-	struct eml_qp_dec s;
-	unsigned char tmp[EML_QP_DECODED_MAX(SLICE)];
-	const unsigned char *p = in;
-	size_t n, k, old = out->len;
-	char *w;
-	int rc;
-
-	eml_qp_dec_init(&s);
-	if (len < SIZE_MAX / 2 &&
-	    (w = eml_buf_reserve(out, EML_QP_DECODED_MAX(len))) != NULL) {
-		n = eml_qp_dec_step(&s, in, len, w);
-		n += eml_qp_dec_finish(&s, w + n);
-		out->len += n;
-		out->data[out->len] = '\0';
-		return EML_OK;
-	}
-	while (len > 0) {
-		k = EMLI_MIN(len, (size_t)SLICE);
-		n = eml_qp_dec_step(&s, p, k, tmp);
-		if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
-			goto fail;
-		p += k;
-		len -= k;
-	}
-	n = eml_qp_dec_finish(&s, tmp);
-	if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
-		goto fail;
-	return EML_OK;
-fail:
-	out->len = old;
-	if (out->data != NULL)
-		out->data[old] = '\0';
-	return rc;
-}
-
-int
 eml_qp_encode(const void *in, size_t len, int crlf, struct eml_buf *out)
 {
 	struct eml_qp_enc s;

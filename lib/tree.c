@@ -382,20 +382,7 @@ eml_node_header_count(const struct eml_node *n, const char *name)
 int
 eml_node_decode(const struct eml_node *n, struct eml_buf *out)
 {
-	struct eml_decoder d;
-	char *o;
-	size_t k;
-
-	eml_decoder_init(&d, n->info.cte);
-	if ((o = eml_buf_reserve(out, eml_decoder_max(&d, n->body_len) +
-	    64)) == NULL)
-		return out->max != 0 ? EML_ELIMIT : EML_ENOMEM;
-	k = n->body_len > 0 ? eml_decoder_step(&d, n->body, n->body_len, o) :
-	    0;
-	k += eml_decoder_finish(&d, o + k);
-	out->len += k;
-	out->data[out->len] = '\0';
-	return EML_OK;
+	return eml_decode(n->info.cte, n->body, n->body_len, out);
 }
 
 int
