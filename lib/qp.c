@@ -189,6 +189,13 @@ found:
 		}
 		*o++ = (unsigned char)(h << 4 | l);
 		p += 3;
+		/* escapes come in runs (a UTF-8 character is 2-4 of them):
+		 * take the run here, without a vector round trip each */
+		while (end - p >= 3 && p[0] == '=' &&
+		    (h = hexval[p[1]] - 1) >= 0 && (l = hexval[p[2]] - 1) >= 0) {
+			*o++ = (unsigned char)(h << 4 | l);
+			p += 3;
+		}
 		seg = p;
 	}
 out:
