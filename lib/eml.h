@@ -404,6 +404,23 @@ int eml_node_text(const struct eml_node *n, struct eml_buf *out,
 int eml_node_disposition(const struct eml_node *n, char *disp, size_t dlen,
     struct eml_buf *filename);
 
+/* The parts a reader shows, chosen by RFC 8621 4.1.4 (JMAP textBody,
+ * htmlBody, attachments).  A message/rfc822 part is a leaf here.  The
+ * arrays point to nodes of msg (they live as long as msg). */
+struct eml_bodies {
+	const struct eml_node **text;
+	size_t ntext;
+	const struct eml_node **html;
+	size_t nhtml;
+	const struct eml_node **attachments;
+	size_t nattachments;
+};
+
+/* Fill *b for msg.  Returns EML_OK or EML_ENOMEM (b is then empty).
+ * Free with eml_bodies_free. */
+int eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b);
+void eml_bodies_free(struct eml_bodies *b);
+
 /* ------------------------------------------------------------------ */
 /* Header field values.                                                */
 

@@ -18,11 +18,6 @@ static const char usage_text[] = "eml-json [--pretty] [file ...]";
  * 63 levels and each multipart takes two). */
 #define MAX_STRUCT_DEPTH	24
 
-struct plist {
-	const struct eml_node **v;
-	size_t n, cap;
-};
-
 struct ctx {
 	struct eml_json j;
 	struct eml_buf out;
@@ -31,7 +26,7 @@ struct ctx {
 	int err;			/* first JSON writer error */
 	int fallback;			/* a charset was guessed */
 	int lenient_date;
-	struct plist text, html, att;
+	struct eml_bodies bodies;	/* RFC 8621 4.1.4 selection */
 };
 
 /* Keep the first error; the message is reported as failed at the end. */
@@ -40,16 +35,6 @@ struct ctx {
 	if (r_ != EML_OK && (c)->err == 0)				\
 		(c)->err = r_;						\
 } while (0)
-
-static void
-plist_add(struct plist *l, const struct eml_node *n)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 8;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = n;
-}
 
 static int
 starts(const char *s, const char *prefix)
@@ -336,93 +321,16 @@ part(struct ctx *c, const struct eml_node *n, unsigned depth)
 	eml_buf_free(&data);
 }
 
-static int
-inline_media(const char *type)
-{
-	return starts(type, "image/") || starts(type, "audio/") ||
-	    starts(type, "video/");
-}
-
-/* RFC 8621 4.1.4: which parts are the text body, the HTML body and the
- * attachments.  parts is the list of children of a multipart of subtype
- * mptype; text and html may be NULL (that view is no longer collected
- * below an alternative). */
 static void
-select_parts(const struct eml_node *first, int single, const char *mptype,
-    int in_alt, struct plist *text, struct plist *html, struct plist *att,
-    unsigned depth)
-{
-	const struct eml_node *n;
-	size_t text_len = text ? text->n : (size_t)-1;
-	size_t html_len = html ? html->n : (size_t)-1;
-	struct eml_buf name = { 0 };
-	char disp[32];
-	size_t i = 0, k;
-
-	for (n = first; n != NULL; n = single ? NULL : n->next, i++) {
-		const char *type = n->info.ctype;
-		int is_inline;
-
-		disposition(n, disp, &name);
-		is_inline = strcmp(disp, "attachment") != 0 &&
-		    (strcmp(type, "text/plain") == 0 ||
-		    strcmp(type, "text/html") == 0 || inline_media(type)) &&
-		    (i == 0 || (strcmp(mptype, "related") != 0 &&
-		    (inline_media(type) || name.len == 0)));
-		if (is_multipart(n)) {
-			const char *sub = strchr(type, '/') + 1;
-
-			if (depth < MAX_STRUCT_DEPTH)
-				select_parts(n->first_child, 0, sub,
-				    in_alt || strcmp(sub, "alternative") == 0,
-				    text, html, att, depth + 1);
-		} else if (is_inline) {
-			if (strcmp(mptype, "alternative") == 0) {
-				if (strcmp(type, "text/plain") == 0)
-					plist_add(text, n);
-				else if (strcmp(type, "text/html") == 0)
-					plist_add(html, n);
-				else
-					plist_add(att, n);
-				continue;
-			} else if (in_alt) {
-				if (strcmp(type, "text/plain") == 0)
-					html = NULL;
-				if (strcmp(type, "text/html") == 0)
-					text = NULL;
-			}
-			if (text != NULL)
-				plist_add(text, n);
-			if (html != NULL)
-				plist_add(html, n);
-			if ((text == NULL || html == NULL) &&
-			    inline_media(type))
-				plist_add(att, n);
-		} else
-			plist_add(att, n);
-	}
-	eml_buf_free(&name);
-	if (strcmp(mptype, "alternative") == 0 && text != NULL &&
-	    html != NULL) {
-		/* Only one of the two views was found: share it. */
-		if (text_len == text->n && html_len != html->n)
-			for (k = html_len; k < html->n; k++)
-				plist_add(text, html->v[k]);
-		if (html_len == html->n && text_len != text->n)
-			for (k = text_len; k < text->n; k++)
-				plist_add(html, text->v[k]);
-	}
-}
-
-static void
-part_ids(struct ctx *c, const char *key, const struct plist *l)
+part_ids(struct ctx *c, const char *key, const struct eml_node **v,
+    size_t n)
 {
 	size_t i;
 
 	J(c, eml_json_key(&c->j, key));
 	J(c, eml_json_arr_begin(&c->j));
-	for (i = 0; i < l->n; i++)
-		J(c, eml_json_cstr(&c->j, l->v[i]->info.section));
+	for (i = 0; i < n; i++)
+		J(c, eml_json_cstr(&c->j, v[i]->info.section));
 	J(c, eml_json_arr_end(&c->j));
 }
 
@@ -451,23 +359,25 @@ body_value(struct ctx *c, const struct eml_node *n)
 static void
 body_values(struct ctx *c)
 {
-	const struct plist *ls[2] = { &c->text, &c->html };
+	const struct eml_bodies *b = &c->bodies;
+	const struct eml_node **ls[2] = { b->text, b->html };
+	size_t lens[2] = { b->ntext, b->nhtml };
 	size_t i, k, m;
 	int seen;
 
 	J(c, eml_json_key(&c->j, "bodyValues"));
 	J(c, eml_json_obj_begin(&c->j));
 	for (m = 0; m < 2; m++) {
-		for (i = 0; i < ls[m]->n; i++) {
-			const struct eml_node *n = ls[m]->v[i];
+		for (i = 0; i < lens[m]; i++) {
+			const struct eml_node *n = ls[m][i];
 
 			if (!starts(n->info.ctype, "text/"))
 				continue;
 			seen = 0;
-			for (k = 0; k < (m == 0 ? i : c->text.n) && !seen; k++)
-				seen = c->text.v[k] == n;
+			for (k = 0; k < (m == 0 ? i : b->ntext) && !seen; k++)
+				seen = b->text[k] == n;
 			for (k = 0; m == 1 && k < i && !seen; k++)
-				seen = c->html.v[k] == n;
+				seen = b->html[k] == n;
 			if (!seen)
 				body_value(c, n);
 		}
@@ -530,7 +440,6 @@ message(const char *buf, size_t len, unsigned long idx, const char *name,
 	root = m->root;
 	c->err = 0;
 	c->fallback = c->lenient_date = 0;
-	c->text.n = c->html.n = c->att.n = 0;
 	eml_buf_reset(&c->out);
 	eml_json_init(&c->j, &c->out, c->j.pretty);
 
@@ -551,12 +460,13 @@ message(const char *buf, size_t len, unsigned long idx, const char *name,
 	headers(c, root);
 	J(c, eml_json_key(&c->j, "bodyStructure"));
 	part(c, root, 0);
-	select_parts(root, 1, "mixed", 0, &c->text, &c->html, &c->att, 0);
-	part_ids(c, "textBody", &c->text);
-	part_ids(c, "htmlBody", &c->html);
-	part_ids(c, "attachments", &c->att);
+	xcheck(eml_msg_bodies(m, &c->bodies));
+	part_ids(c, "textBody", c->bodies.text, c->bodies.ntext);
+	part_ids(c, "htmlBody", c->bodies.html, c->bodies.nhtml);
+	part_ids(c, "attachments", c->bodies.attachments,
+	    c->bodies.nattachments);
 	J(c, eml_json_key(&c->j, "hasAttachment"));
-	J(c, eml_json_bool(&c->j, c->att.n > 0));
+	J(c, eml_json_bool(&c->j, c->bodies.nattachments > 0));
 	body_values(c);
 	repaired = diagnostics(c);
 	J(c, eml_json_key(&c->j, "guessed"));
@@ -569,6 +479,7 @@ message(const char *buf, size_t len, unsigned long idx, const char *name,
 	J(c, eml_json_bool(&c->j, c->lenient_date));
 	J(c, eml_json_obj_end(&c->j));
 	J(c, eml_json_obj_end(&c->j));
+	eml_bodies_free(&c->bodies);
 	eml_msg_free(m);
 	c->m = NULL;
 	if (c->err != 0) {
@@ -610,9 +521,6 @@ main(int argc, char **argv)
 	rc = tool_loop(argc - optind, argv + optind, message, &c);
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
-	free(c.text.v);
-	free(c.html.v);
-	free(c.att.v);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		tool_warn(NULL, "write error");
 		rc = TOOL_EXIT_FAIL;
