@@ -628,8 +628,9 @@ match_delim(struct eml_parser *p, const char *w, size_t n, int *close_r)
 }
 
 /*
- * A delimiter line starts at w[start] (the EOL before it, if any, is at
- * w[eol_start..start)); its own line ends at w[end] inclusive of EOL.
+ * A delimiter of the multipart at stack index level was found at the
+ * window start: len bytes, from the EOL before it to the one after it.
+ * The parts above level close first (S_UNWIND), then it is emitted.
  */
 static void
 begin_unwind(struct eml_parser *p, unsigned level, size_t len, int close)
@@ -1046,14 +1047,11 @@ step_unwind(struct eml_parser *p)
 static int
 step(struct eml_parser *p)
 {
-	struct eml_event *ev;
-
 	switch (p->state) {
 	case S_PART_START:
 		if (p->top == 0 && open_part(p) < 0)
 			return EML_ENOMEM;
-		ev = push(p, EML_EV_PART_BEGIN);
-		(void)ev;
+		push(p, EML_EV_PART_BEGIN);
 		p->state = p->top == 1 && p->off == 0 ? S_MBOX_FROM : S_HEADERS;
 		return 1;
 	case S_MBOX_FROM:
