@@ -129,16 +129,22 @@ select_parts(struct sel *s, const struct eml_node *first, int single,
 }
 
 int
-eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b)
+eml_node_bodies(const struct eml_node *top, struct eml_bodies *b)
 {
 	struct sel s = { b, 0 };
 
 	memset(b, 0, sizeof(*b));
-	if (msg->root != NULL)
-		select_parts(&s, msg->root, 1, "mixed", 0, 1, 1, 0);
+	if (top != NULL)
+		select_parts(&s, top, 1, "mixed", 0, 1, 1, 0);
 	if (s.err != 0)
 		eml_bodies_free(b);
 	return s.err;
+}
+
+int
+eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b)
+{
+	return eml_node_bodies(msg->root, b);
 }
 
 void

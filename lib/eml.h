@@ -419,6 +419,9 @@ struct eml_bodies {
 /* Fill *b for msg.  Returns EML_OK or EML_ENOMEM (b is then empty).
  * Free with eml_bodies_free. */
 int eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b);
+/* The same for the message whose top node is top (the root, or the
+ * first child of a message/rfc822 part). */
+int eml_node_bodies(const struct eml_node *top, struct eml_bodies *b);
 void eml_bodies_free(struct eml_bodies *b);
 
 /* ------------------------------------------------------------------ */

@@ -1242,26 +1242,19 @@ cmp_body(struct agree *a, const char *file, size_t idx,
 	eml_buf_free(&o);
 }
 
-/* Our attachments in the message whose root is top: leaves flagged
- * is_attachment, and message parts (one each, not descended), which
- * every reader shows as attachments. */
+/* Our attachments in the message whose top node is top: RFC 8621
+ * 4.1.4's selection, which mail-parser implements too. */
 static size_t
 our_attachments(const struct eml_node *top)
 {
-	const struct eml_node *k;
-	size_t count = 0;
+	struct eml_bodies bd;
+	size_t n;
 
-	if (top->first_child == NULL)
-		return top->info.is_attachment ? 1 : 0;
-	for (k = top->first_child; k != NULL; k = k->next) {
-		if (k->info.is_message)
-			count++;
-		else if (k->first_child != NULL)
-			count += our_attachments(k);
-		else if (k->info.is_attachment)
-			count++;
-	}
-	return count;
+	if (eml_node_bodies(top, &bd) != EML_OK)
+		return 0;
+	n = bd.nattachments;
+	eml_bodies_free(&bd);
+	return n;
 }
 
 static void
