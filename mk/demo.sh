@@ -47,3 +47,14 @@ else
 	echo "eml-json does not report $want for any part" >&2
 	exit 1
 fi
+
+heading "Extracting the attachment with the library (docs/examples/extract.c)"
+${CC:-cc} -Ilib docs/examples/extract.c "$B/libemlkit.a" -lz -o "$B/extract"
+"$B/extract" "$MSG" 3 > "$B/demo-attachment"
+if cmp -s "$B/demo-attachment" "$ORIG"; then
+	echo "part 3 of $MSG, decoded, is byte for byte $ORIG: OK"
+	head -3 "$B/demo-attachment"
+else
+	echo "extracted part 3 differs from $ORIG" >&2
+	exit 1
+fi
