@@ -76,38 +76,37 @@ eml_decoder_finish(struct eml_decoder *d, void *out)
 }
 
 /* Input bytes per slice when the worst case does not fit out->max: a
- * multiple of 3 and 4, so base64 groups stay whole. */
+ * multiple of 3 and 4 so base64 groups stay whole.  QP encoding grows
+ * data the most, so its bound sizes the slice buffer. */
 #define SLICE	3072
 
 int
-eml_decode(enum eml_cte cte, const void *in, size_t len, struct eml_buf *out)
+emli_codec_run(const struct emli_codec *c, const void *in, size_t len,
+    struct eml_buf *out)
 {
-	struct eml_decoder d;
-	unsigned char tmp[EML_QP_DECODED_MAX(SLICE) + 64];
+	unsigned char tmp[EML_QP_ENCODED_MAX(SLICE) + 64];
 	const unsigned char *p = in;
 	size_t n, k, old = out->len;
 	char *w;
 	int rc;
 
-	eml_decoder_init(&d, cte);
-	if (len < SIZE_MAX / 2 &&
-	    (w = eml_buf_reserve(out, eml_decoder_max(&d, len) + 64)) != NULL) {
-		n = len > 0 ? eml_decoder_step(&d, in, len, w) : 0;
-		n += eml_decoder_finish(&d, w + n);
+	if (len < SIZE_MAX / 8 &&
+	    (w = eml_buf_reserve(out, c->max(c->state, len))) != NULL) {
+		n = len > 0 ? c->step(c->state, in, len, w) : 0;
+		n += c->finish(c->state, w + n);
 		out->len += n;
 		out->data[out->len] = '\0';
 		return EML_OK;
 	}
-	/* decode in slices so that out->max is honoured exactly */
 	while (len > 0) {
 		k = EMLI_MIN(len, (size_t)SLICE);
-		n = eml_decoder_step(&d, p, k, tmp);
+		n = c->step(c->state, p, k, tmp);
 		if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
 			goto fail;
 		p += k;
 		len -= k;
 	}
-	n = eml_decoder_finish(&d, tmp);
+	n = c->finish(c->state, tmp);
 	if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
 		goto fail;
 	return EML_OK;
@@ -116,6 +115,34 @@ fail:
 	if (out->data != NULL)
 		out->data[old] = '\0';
 	return rc;
+}
+
+static size_t
+dec_step(void *d, const void *in, size_t len, void *out)
+{
+	return eml_decoder_step(d, in, len, out);
+}
+
+static size_t
+dec_finish(void *d, void *out)
+{
+	return eml_decoder_finish(d, out);
+}
+
+static size_t
+dec_max(const void *d, size_t len)
+{
+	return eml_decoder_max(d, len) + 64;	/* finish writes <= 64 */
+}
+
+int
+eml_decode(enum eml_cte cte, const void *in, size_t len, struct eml_buf *out)
+{
+	struct eml_decoder d;
+	struct emli_codec c = { &d, dec_step, dec_finish, dec_max };
+
+	eml_decoder_init(&d, cte);
+	return emli_codec_run(&c, in, len, out);
 }
 
 int

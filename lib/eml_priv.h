@@ -75,4 +75,21 @@ struct emli_praw {
 int emli_params_join(const char *arena, const struct emli_praw *v, size_t n,
     struct eml_params *p);
 
+/* ---- Codecs (decoder.c): one whole-buffer driver for every codec ---- */
+
+/* A codec's init'ed state and its step/finish; max(state, n) bounds the
+ * output of n input bytes plus finish. */
+struct emli_codec {
+	void *state;
+	size_t (*step)(void *state, const void *in, size_t len, void *out);
+	size_t (*finish)(void *state, void *out);
+	size_t (*max)(const void *state, size_t len);
+};
+
+/* Run in[0..len) through c, appending to out (NUL-terminated): in one go
+ * when the worst case fits, else in slices so that out->max is honoured
+ * exactly.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT (out unchanged). */
+int emli_codec_run(const struct emli_codec *c, const void *in, size_t len,
+    struct eml_buf *out);
+
 #endif /* EML_PRIV_H */

@@ -434,46 +434,32 @@ eml_qp_enc_finish(struct eml_qp_enc *s, void *out)
 	return (size_t)(o - (unsigned char *)out);
 }
 
-/* ------------------------------------------------------------------ */
-/* Whole-buffer helpers, straight into out when the worst case fits,   */
-/* else in slices so that out->max is honoured exactly.                */
+/* Whole-buffer encoding through the shared driver (decoder.c). */
 
-#define SLICE	4096
+static size_t
+enc_step(void *s, const void *in, size_t len, void *out)
+{
+	return eml_qp_enc_step(s, in, len, out);
+}
+
+static size_t
+enc_finish(void *s, void *out)
+{
+	return eml_qp_enc_finish(s, out);
+}
+
+static size_t
+enc_max(const void *s, size_t len)
+{
+	return EML_QP_ENCODED_MAX(len);
+}
 
 int
 eml_qp_encode(const void *in, size_t len, int crlf, struct eml_buf *out)
 {
 	struct eml_qp_enc s;
-	unsigned char tmp[EML_QP_ENCODED_MAX(SLICE)];
-	const unsigned char *p = in;
-	size_t n, k, old = out->len;
-	char *w;
-	int rc;
+	struct emli_codec c = { &s, enc_step, enc_finish, enc_max };
 
 	eml_qp_enc_init(&s, crlf, 0);
-	if (len < SIZE_MAX / 8 &&
-	    (w = eml_buf_reserve(out, EML_QP_ENCODED_MAX(len))) != NULL) {
-		n = eml_qp_enc_step(&s, in, len, w);
-		n += eml_qp_enc_finish(&s, w + n);
-		out->len += n;
-		out->data[out->len] = '\0';
-		return EML_OK;
-	}
-	while (len > 0) {
-		k = EMLI_MIN(len, (size_t)SLICE);
-		n = eml_qp_enc_step(&s, p, k, tmp);
-		if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
-			goto fail;
-		p += k;
-		len -= k;
-	}
-	n = eml_qp_enc_finish(&s, tmp);
-	if ((rc = eml_buf_add(out, tmp, n)) != EML_OK)
-		goto fail;
-	return EML_OK;
-fail:
-	out->len = old;
-	if (out->data != NULL)
-		out->data[old] = '\0';
-	return rc;
+	return emli_codec_run(&c, in, len, out);
 }
