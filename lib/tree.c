@@ -250,8 +250,20 @@ eml_msg_parse_mem(const void *buf, size_t len,
 			curn = n;
 			m->nparts++;
 			break;
-		case EML_EV_HEADER:
 		case EML_EV_RAW:
+			/* bytes past a limit: one entry for a whole run, so
+			 * that the tree stays within the limits too */
+			if (curn->nheaders > 0 &&
+			    curn->headers[curn->nheaders - 1].name == NULL) {
+				struct eml_header *h =
+				    &curn->headers[curn->nheaders - 1];
+
+				r = extend(m, &h->raw, &h->raw_len, ev.raw,
+				    ev.raw_len);
+				break;
+			}
+			/* FALLTHROUGH */
+		case EML_EV_HEADER:
 			r = add_header(m, curn, stackidx[depth - 1], &ev);
 			break;
 		case EML_EV_HEADERS_END:
