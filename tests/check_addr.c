@@ -295,37 +295,6 @@ jws(const char **p)
 		(*p)++;
 }
 
-static char *
-jstr(const char **p)
-{
-	struct eml_buf b = { 0 };
-	const char *s = *p + 1;
-
-	for (; *s && *s != '"'; s++) {
-		if (*s != '\\') {
-			eml_buf_addc(&b, *s);
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case 'n': eml_buf_addc(&b, '\n'); break;
-		case 'r': eml_buf_addc(&b, '\r'); break;
-		case 't': eml_buf_addc(&b, '\t'); break;
-		case 'u': {
-			unsigned cp = (unsigned)strtoul((char[5]){ s[1], s[2],
-			    s[3], s[4], 0 }, NULL, 16);
-
-			eml_buf_add_utf8(&b, cp);
-			s += 4;
-			break;
-		}
-		default: eml_buf_addc(&b, *s); break;
-		}
-	}
-	*p = *s ? s + 1 : s;
-	return eml_buf_steal(&b);
-}
-
 static struct jv *
 jparse(const char **p)
 {
@@ -335,7 +304,7 @@ jparse(const char **p)
 	jws(p);
 	if (**p == '"') {
 		v->type = J_STR;
-		v->str = jstr(p);
+		v->str = tu_json_str(p);
 	} else if (**p == '[' || **p == '{') {
 		int obj = **p == '{';
 
@@ -356,7 +325,7 @@ jparse(const char **p)
 				continue;
 			}
 			if (obj) {
-				key = jstr(p);
+				key = tu_json_str(p);
 				jws(p);
 				if (**p == ':')
 					(*p)++;
@@ -436,24 +405,6 @@ expected_lines(const struct jv *e)
 	}
 	return eml_buf_steal(&b);
 }
-
-/* The field value as a header parser hands it over: up to the end of
- * the field (a newline not followed by whitespace), without the EOL. */
-static size_t
-field_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n] != '\0') {
-		if (s[n] == '\n' && s[n + 1] != ' ' && s[n + 1] != '\t')
-			break;
-		n++;
-	}
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	return n;
-}
-
 /* Measured: 51/60.  The rest are conventions where mail-parser appends
  * comments to names, keeps obs-routes and CFWS in addresses, keeps
  * leading blanks in quoted names, or reads a comment as a mailbox. */
@@ -487,7 +438,7 @@ START_TEST(test_mail_parser)
 		char *want;
 
 		ck_assert_ptr_nonnull(h);
-		ck_assert_int_eq(eml_addr_parse(h->str, field_len(h->str),
+		ck_assert_int_eq(eml_addr_parse(h->str, tu_field_len(h->str),
 		    NULL, &l), EML_OK);
 		ser(&l, got, sizeof(got));
 		want = expected_lines(jget(e, "expected"));

@@ -201,26 +201,6 @@ START_TEST(test_tz_independent)
 END_TEST
 
 /* ---- mail-parser's fields/date.json ------------------------------- */
-
-/* Read the JSON string at *p (after the opening quote is *p). */
-static char *
-jstr(const char **p)
-{
-	struct eml_buf b = { 0 };
-	const char *s = *p + 1;
-
-	for (; *s && *s != '"'; s++) {
-		if (*s == '\\') {
-			s++;
-			eml_buf_addc(&b, *s == 'n' ? '\n' : *s == 't' ? '\t' :
-			    *s == 'r' ? '\r' : *s);
-		} else
-			eml_buf_addc(&b, *s);
-	}
-	*p = *s ? s + 1 : s;
-	return eml_buf_steal(&b);
-}
-
 /* Integer member key of the object text [o, end); -1 if missing. */
 static long
 jint(const char *o, const char *end, const char *key)
@@ -241,22 +221,6 @@ jint(const char *o, const char *end, const char *key)
 		return 0;
 	return strtol(k, NULL, 10);
 }
-
-/* The field value as a header parser hands it over: up to the end of
- * the field (a newline not followed by whitespace). */
-static size_t
-field_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n] != '\0') {
-		if (s[n] == '\n' && s[n + 1] != ' ' && s[n + 1] != '\t')
-			break;
-		n++;
-	}
-	return n;
-}
-
 /* Measured: 39/40; mail-parser also makes a date of "4 8 15 16 23 42". */
 #define DATE_AGREE_MIN	38
 
@@ -283,7 +247,7 @@ START_TEST(test_mail_parser)
 
 		p = strchr(p + 9, '"');
 		ck_assert_ptr_nonnull(p);
-		hdr = jstr(&p);
+		hdr = tu_json_str(&p);
 		e = strstr(p, "\"expected\":");
 		ck_assert_ptr_nonnull(e);
 		e += 11;
@@ -301,7 +265,7 @@ START_TEST(test_mail_parser)
 			    jint(e, end, "minute"), jint(e, end, "second"),
 			    jint(e, end, "tz_before_gmt") == 1 ? '-' : '+',
 			    jint(e, end, "tz_hour"), jint(e, end, "tz_minute"));
-		r = eml_date_parse(hdr, field_len(hdr), &d);
+		r = eml_date_parse(hdr, tu_field_len(hdr), &d);
 		if (r == EML_OK)
 			eml_date_rfc3339(&d, got);
 		else

@@ -132,37 +132,6 @@ END_TEST
 
 /* ---- mail-parser's fields/id.json --------------------------------- */
 
-static char *
-jstr(const char **p)
-{
-	struct eml_buf b = { 0 };
-	const char *s = *p + 1;
-
-	for (; *s && *s != '"'; s++) {
-		if (*s == '\\') {
-			s++;
-			eml_buf_addc(&b, *s == 'n' ? '\n' : *s == 't' ? '\t' :
-			    *s == 'r' ? '\r' : *s);
-		} else
-			eml_buf_addc(&b, *s);
-	}
-	*p = *s ? s + 1 : s;
-	return eml_buf_steal(&b);
-}
-
-static size_t
-field_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n] != '\0') {
-		if (s[n] == '\n' && s[n + 1] != ' ' && s[n + 1] != '\t')
-			break;
-		n++;
-	}
-	return n;
-}
-
 /* Measured: 10/11; mail-parser keeps the CFWS of the A.6.3 id. */
 #define ID_AGREE_MIN	10
 
@@ -189,7 +158,7 @@ START_TEST(test_mail_parser)
 
 		p = strchr(p + 9, '"');
 		ck_assert_ptr_nonnull(p);
-		hdr = jstr(&p);
+		hdr = tu_json_str(&p);
 		e = strstr(p, "\"expected\":");
 		ck_assert_ptr_nonnull(e);
 		e += 11;
@@ -202,14 +171,14 @@ START_TEST(test_mail_parser)
 					e++;
 					continue;
 				}
-				s = jstr(&e);
+				s = tu_json_str(&e);
 				if (want.len > 0)
 					eml_buf_addc(&want, ' ');
 				eml_buf_adds(&want, s);
 				free(s);
 			}
 		}
-		ck_assert_int_eq(eml_msgid_parse(hdr, field_len(hdr), &l),
+		ck_assert_int_eq(eml_msgid_parse(hdr, tu_field_len(hdr), &l),
 		    EML_OK);
 		ser(&l, got, sizeof(got));
 		total++;

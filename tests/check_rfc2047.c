@@ -275,53 +275,11 @@ END_TEST
 
 /* ---- mail-parser's unstructured field vectors ---- */
 
-/* Parse a JSON string starting at *p (at the opening quote) into out
- * (UTF-8); returns the position after the closing quote or NULL. */
-static const char *
-json_str(const char *p, struct eml_buf *out)
-{
-	unsigned long cp, lo;
-
-	if (*p++ != '"')
-		return NULL;
-	while (*p != '\0' && *p != '"') {
-		if (*p != '\\') {
-			eml_buf_addc(out, *p++);
-			continue;
-		}
-		p++;
-		switch (*p) {
-		case 'n': eml_buf_addc(out, '\n'); break;
-		case 'r': eml_buf_addc(out, '\r'); break;
-		case 't': eml_buf_addc(out, '\t'); break;
-		case 'b': eml_buf_addc(out, '\b'); break;
-		case 'f': eml_buf_addc(out, '\f'); break;
-		case 'u':
-			if (sscanf(p + 1, "%4lx", &cp) != 1)
-				return NULL;
-			p += 4;
-			if (cp >= 0xD800 && cp < 0xDC00 && p[1] == '\\' &&
-			    p[2] == 'u' && sscanf(p + 3, "%4lx", &lo) == 1) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) +
-				    (lo - 0xDC00);
-				p += 6;
-			}
-			eml_buf_add_utf8(out, (uint32_t)cp);
-			break;
-		case '\0':
-			return NULL;
-		default: eml_buf_addc(out, *p); break;
-		}
-		p++;
-	}
-	return *p == '"' ? p + 1 : NULL;
-}
-
 /* Find "key": after p and parse its string value. */
 static const char *
 json_field(const char *p, const char *key, struct eml_buf *out)
 {
-	char pat[64];
+	char pat[64], *v;
 
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	if ((p = strstr(p, pat)) == NULL)
@@ -329,21 +287,12 @@ json_field(const char *p, const char *key, struct eml_buf *out)
 	p += strlen(pat);
 	while (*p == ' ' || *p == ':' || *p == '\n' || *p == '\t')
 		p++;
-	return json_str(p, out);
-}
-
-/* The raw field as the tests give it: the value up to the end of the
- * field (a line break not followed by whitespace ends it). */
-static size_t
-field_len(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] == '\n' && (i + 1 >= len || (s[i + 1] != ' ' &&
-		    s[i + 1] != '\t')))
-			return i + 1;
-	return len;
+	if (*p != '"')
+		return NULL;
+	v = tu_json_str(&p);
+	eml_buf_adds(out, v);
+	free(v);
+	return p;
 }
 
 START_TEST(t_mailparser)
@@ -375,8 +324,8 @@ START_TEST(t_mailparser)
 			break;
 		}
 		total++;
-		ck_assert_int_eq(eml_hdr_decode(hdr.data, field_len(hdr.data,
-		    hdr.len), NULL, &got, NULL), EML_OK);
+		ck_assert_int_eq(eml_hdr_decode(hdr.data,
+		    tu_field_len(hdr.data), NULL, &got, NULL), EML_OK);
 		if (strcmp(got.data ? got.data : "", want.data ?
 		    want.data : "") == 0)
 			agree++;

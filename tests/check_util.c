@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "eml.h"
 #include "check_util.h"
 
 char *
@@ -102,4 +103,59 @@ tu_walk(const char *dir, int (*filter)(const char *name),
 	}
 	free(names);
 	return count;
+}
+
+char *
+tu_json_str(const char **p)
+{
+	struct eml_buf b = { 0 };
+	const char *s = *p + 1;
+	unsigned long cp, lo;
+
+	for (; *s != '\0' && *s != '"'; s++) {
+		if (*s != '\\') {
+			eml_buf_addc(&b, *s);
+			continue;
+		}
+		switch (*++s) {
+		case 'n': eml_buf_addc(&b, '\n'); break;
+		case 'r': eml_buf_addc(&b, '\r'); break;
+		case 't': eml_buf_addc(&b, '\t'); break;
+		case 'b': eml_buf_addc(&b, '\b'); break;
+		case 'f': eml_buf_addc(&b, '\f'); break;
+		case 'u':
+			if (sscanf(s + 1, "%4lx", &cp) != 1)
+				break;
+			s += 4;
+			if (cp >= 0xD800 && cp < 0xDC00 && s[1] == '\\' &&
+			    s[2] == 'u' && sscanf(s + 3, "%4lx", &lo) == 1) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				s += 6;
+			}
+			eml_buf_add_utf8(&b, (uint32_t)cp);
+			break;
+		case '\0':
+			s--;
+			break;
+		default: eml_buf_addc(&b, *s); break;
+		}
+	}
+	*p = *s != '\0' ? s + 1 : s;
+	return eml_buf_steal(&b);
+}
+
+size_t
+tu_field_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] != '\0') {
+		if (s[n] == '\n' && s[n + 1] != ' ' && s[n + 1] != '\t')
+			break;
+		n++;
+	}
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return n;
 }

@@ -16,4 +16,12 @@ const char *tu_shared_corpus(void);
 size_t tu_walk(const char *dir, int (*filter)(const char *name),
     void (*fn)(const char *path, void *arg), void *arg);
 
+/* Read the JSON string whose opening quote is at *p, with every escape
+ * (\uXXXX and surrogate pairs to UTF-8); *p moves past the closing
+ * quote.  Caller frees with free(). */
+char *tu_json_str(const char **p);
+/* Length of the header field value at s as a header parser hands it
+ * over: up to the line end that is not followed by WSP, without it. */
+size_t tu_field_len(const char *s);
+
 #endif
