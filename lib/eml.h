@@ -838,16 +838,21 @@ int eml_json_int(struct eml_json *j, int64_t v);
 int eml_json_bool(struct eml_json *j, int v);
 int eml_json_null(struct eml_json *j);
 
-/* SHA-256 (for part digests), small and dependency-free. */
+/* SHA-256 (for part digests), computed by libcrypto (EVP).  init never
+ * allocates; the first update makes a context that final (or _free, to
+ * abandon a digest) releases, so every init'ed and updated state must
+ * reach one of them.  After final the state starts a new digest. */
 struct eml_sha256 {
-	uint32_t h[8];
-	uint64_t n;
-	unsigned char buf[64];
-	unsigned nbuf;
+	void *ctx;		/* EVP_MD_CTX, NULL until the first update */
+	int err;		/* out of memory seen: final fails */
 };
 void eml_sha256_init(struct eml_sha256 *s);
 void eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len);
-void eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Write the digest of everything updated since init (or the last final)
+ * to out.  Returns EML_OK, or EML_ENOMEM (out is then all zeroes). */
+int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Release an unfinished digest; the state can be init'ed again. */
+void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */
 void eml_sha256_hex(const unsigned char d[32], char hex[65]);
 
