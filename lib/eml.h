@@ -553,10 +553,20 @@ struct eml_b64_dec {
 	unsigned nacc;		/* sextets in acc (0..3) */
 	unsigned pad;		/* '=' seen */
 	uint64_t garbage;	/* bytes skipped that were not alphabet/WSP */
+	int bol;		/* at a line start (only blanks since LF) */
+	int started;		/* an alphabet byte was seen */
+	int ended;		/* the data ended: padding or a text line */
+	unsigned padneed;	/* '=' still expected after the end */
+	uint64_t trailing;	/* non-blank bytes after the end, not decoded */
+	uint64_t badpad;	/* missing or misplaced '=' */
 };
 void eml_b64_dec_init(struct eml_b64_dec *s);
 /* Decode len bytes; writes at most EML_B64_DECODED_MAX(len) bytes to out
- * and returns how many.  Whitespace and garbage are skipped. */
+ * and returns how many.  Whitespace and garbage are skipped.  The data
+ * ends after the padding that completes a group, or at the first line,
+ * once data has begun, whose first non-blank byte is neither alphabet nor
+ * '=' (a list footer appended to the body): the rest is not decoded, its
+ * non-blank bytes are counted in trailing. */
 size_t eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
     void *out);
 /* Flush a final partial group (missing padding is tolerated); writes at
