@@ -116,7 +116,8 @@ struct emli_bodycheck {
 	unsigned long cr_line;
 	char lp[16];			/* first bytes of the line */
 	unsigned nlp;
-	int lp_done;
+	int lp_pending;			/* at a line start: take lp */
+	int lp_have, lp_whole;		/* lp taken; the whole line */
 	uint64_t lp_off;
 	unsigned long lp_line;
 	int uu_open;			/* "begin" seen, no "end" yet */
