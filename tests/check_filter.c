@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "eml.h"
+#include "eml_priv.h"
 #include "check_util.h"
 
 /* Builds the filter chain under test in front of next. */
@@ -93,6 +94,55 @@ static struct eml_sink *mk_limit5(struct eml_sink *n)
 static struct eml_sink *mk_limit0(struct eml_sink *n)
 { return eml_filter_limit(n, 0); }
 
+static struct eml_sink *mk_b64e(struct eml_sink *n)
+{ return eml_filter_b64_enc(n, 0, 1); }
+static struct eml_sink *mk_b64e_lf8(struct eml_sink *n)
+{ return eml_filter_b64_enc(n, 8, 0); }
+static struct eml_sink *mk_b64d(struct eml_sink *n)
+{ return eml_filter_b64_dec(n); }
+static struct eml_sink *mk_qpe(struct eml_sink *n)
+{ return eml_filter_qp_enc(n, 0, 0); }
+static struct eml_sink *mk_qpe_crlf(struct eml_sink *n)
+{ return eml_filter_qp_enc(n, 1, 0); }
+static struct eml_sink *mk_qpe_bin(struct eml_sink *n)
+{ return eml_filter_qp_enc(n, 1, 1); }
+static struct eml_sink *mk_qpd(struct eml_sink *n)
+{ return eml_filter_qp_dec(n); }
+static struct eml_sink *mk_dec_uu(struct eml_sink *n)
+{ return eml_filter_decode(n, EML_CTE_UUENCODE); }
+static struct eml_sink *mk_dec_7bit(struct eml_sink *n)
+{ return eml_filter_decode(n, EML_CTE_7BIT); }
+static struct eml_sink *mk_enc_b64(struct eml_sink *n)
+{ return eml_filter_encode(n, EML_CTE_BASE64, 0); }
+static struct eml_sink *mk_enc_8bit(struct eml_sink *n)
+{ return eml_filter_encode(n, EML_CTE_8BIT, 1); }
+static struct eml_sink *mk_b64_round(struct eml_sink *n)
+{ return eml_filter_b64_enc(eml_filter_b64_dec(n), 4, 1); }
+static struct eml_sink *mk_qp_round(struct eml_sink *n)
+{ return eml_filter_qp_enc(eml_filter_qp_dec(n), 0, 1); }
+static struct eml_sink *mk_latin1_utf8(struct eml_sink *n)
+{ return eml_filter_charset(n, "iso-8859-15", "utf-8"); }
+static struct eml_sink *mk_utf8_latin1(struct eml_sink *n)
+{ return eml_filter_charset(n, "utf-8", "iso-8859-1"); }
+static struct eml_sink *mk_utf8_utf8(struct eml_sink *n)
+{ return eml_filter_charset(n, "utf-8", "UTF-8"); }
+static struct eml_sink *mk_utf8_jis(struct eml_sink *n)
+{ return eml_filter_charset(n, "utf-8", "ISO-2022-JP"); }
+static struct eml_sink *mk_jis_utf8(struct eml_sink *n)
+{ return eml_filter_charset(n, "iso-2022-jp", "utf-8"); }
+static struct eml_sink *mk_sjis_utf8(struct eml_sink *n)
+{ return eml_filter_charset(n, "shift_jis", "utf-8"); }
+static struct eml_sink *mk_utf8_utf16(struct eml_sink *n)
+{ return eml_filter_charset(n, "utf-8", "UTF-16BE"); }
+static struct eml_sink *mk_utf16_utf8(struct eml_sink *n)
+{ return eml_filter_charset(n, "UTF-16BE", "utf-8"); }
+/* a realistic stack: decode a QP body in latin-1 to UTF-8 with LF */
+static struct eml_sink *mk_stack(struct eml_sink *n)
+{
+	return eml_filter_qp_dec(eml_filter_charset(eml_filter_eol(n, 0),
+	    "iso-8859-1", "utf-8"));
+}
+
 #define S(x)	x, sizeof(x) - 1
 
 static const struct fcase {
@@ -135,6 +185,56 @@ static const struct fcase {
 	{ mk_limit5, S("123456"), "", 0, EML_ELIMIT },
 	{ mk_limit0, S(""), S(""), EML_OK },
 	{ mk_limit0, S("1"), "", 0, EML_ELIMIT },
+	/* RFC 4648 10 */
+	{ mk_b64e, S(""), S(""), EML_OK },
+	{ mk_b64e, S("f"), S("Zg==\r\n"), EML_OK },
+	{ mk_b64e, S("foobar"), S("Zm9vYmFy\r\n"), EML_OK },
+	{ mk_b64e_lf8, S("foobarfoobarx"), S("Zm9vYmFy\nZm9vYmFy\neA==\n"),
+	  EML_OK },
+	{ mk_enc_b64, S("fo"), S("Zm8=\n"), EML_OK },
+	{ mk_b64d, S("Zm9v\r\nYm\tFy"), S("foobar"), EML_OK },
+	{ mk_b64d, S("Zm8"), S("fo"), EML_OK },
+	{ mk_b64d, S("Zg==\r\n"), S("f"), EML_OK },
+	{ mk_b64_round, S("\0\377\r\n\nxyz"), S("\0\377\r\n\nxyz"), EML_OK },
+	/* RFC 2045 6.7 */
+	{ mk_qpe, S("a \nb=\tc\t"), S("a=20\nb=3D\tc=09"), EML_OK },
+	{ mk_qpe_crlf, S("x\r\ny\nz\r"), S("x\r\ny\r\nz=0D"), EML_OK },
+	{ mk_qpe_bin, S("x\r\n\xff"), S("x=0D=0A=FF"), EML_OK },
+	{ mk_qpe, S("0123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234567890123456789"),
+	  S("0123456789012345678901234567890123456789"
+	  "01234567890123456789012345678901234=\n567890123456789"), EML_OK },
+	{ mk_qpd, S("a=\nb=3D  \nc=4"), S("ab=\nc=4"), EML_OK },
+	{ mk_qpd, S("caf=C3=A9=\r\n!\r\n"), S("caf\xc3\xa9!\r\n"), EML_OK },
+	{ mk_qp_round, S("\0 \r\n.From =\t"), S("\0 \r\n.From =\t"),
+	  EML_OK },
+	{ mk_dec_7bit, S("as is\r\n"), S("as is\r\n"), EML_OK },
+	{ mk_enc_8bit, S("\xe9\n"), S("\xe9\n"), EML_OK },
+	{ mk_dec_uu, S("text\nbegin 644 x\n#86)C\n`\nend\nmore\n"),
+	  S("abc"), EML_OK },
+	/* charsets; the split cases cut every multibyte character */
+	{ mk_latin1_utf8, S("caf\xe9 \xa4"), S("caf\xc3\xa9 \xe2\x82\xac"),
+	  EML_OK },
+	{ mk_utf8_latin1, S("caf\xc3\xa9 \xc3\xbf"), S("caf\xe9 \xff"),
+	  EML_OK },
+	{ mk_utf8_latin1, S("\xe2\x82\xac"), "", 0, EML_ECHARSET },
+	{ mk_utf8_latin1, S("a\xc3"), "", 0, EML_ECHARSET },
+	{ mk_utf8_latin1, S("a\xff"), "", 0, EML_ECHARSET },
+	{ mk_utf8_utf8, S("\xf0\x9f\x98\x80x\xffy\xc3"),
+	  S("\xf0\x9f\x98\x80x\xef\xbf\xbdy\xef\xbf\xbd"), EML_OK },
+	{ mk_utf8_jis, S("\xe6\x97\xa5\xe6\x9c\xac!"),
+	  S("\x1b$BF|K\\\x1b(B!"), EML_OK },
+	{ mk_utf8_jis, S("\xe6\x97\xa5"), S("\x1b$BF|\x1b(B"), EML_OK },
+	{ mk_jis_utf8, S("\x1b$BF|K\\\x1b(B!"),
+	  S("\xe6\x97\xa5\xe6\x9c\xac!"), EML_OK },
+	{ mk_sjis_utf8, S("\x93\xfa\x96\x7b"), S("\xe6\x97\xa5\xe6\x9c\xac"),
+	  EML_OK },
+	{ mk_utf8_utf16, S("a\xf0\x9f\x98\x80"), S("\0a\xd8\x3d\xde\x00"),
+	  EML_OK },
+	{ mk_utf16_utf8, S("\0a\xd8\x3d\xde\x00"), S("a\xf0\x9f\x98\x80"),
+	  EML_OK },
+	{ mk_stack, S("caf=E9=\r\n!\r\nx =\r\n\r\n"),
+	  S("caf\xc3\xa9!\nx \n"), EML_OK },
 };
 
 START_TEST(test_text)
@@ -221,6 +321,73 @@ START_TEST(test_text_large)
 }
 END_TEST
 
+START_TEST(test_unknown)
+{
+	struct eml_buf b = { 0 };
+
+	errno = 0;
+	ck_assert_ptr_null(eml_filter_charset(eml_sink_buf(&b), "x-nonesuch",
+	    "utf-8"));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(eml_filter_charset(eml_sink_buf(&b), "utf-8",
+	    "utf-8//TRANSLIT"));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(eml_filter_charset(eml_sink_buf(&b), "utf-8",
+	    NULL));
+	ck_assert_ptr_null(eml_filter_encode(eml_sink_buf(&b),
+	    EML_CTE_UUENCODE, 1));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(eml_filter_b64_enc(NULL, 0, 1));
+	ck_assert_ptr_null(eml_filter_charset(NULL, "utf-8", "utf-8"));
+}
+END_TEST
+
+static uint64_t rng = 0x2545F4914F6CDD1DULL;
+
+static unsigned
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng >> 20);
+}
+
+/* Random data through encoder then decoder, random chunks: identity. */
+START_TEST(test_round_random)
+{
+	static struct eml_sink *(*const mk[])(struct eml_sink *) = {
+		mk_b64_round, mk_qp_round
+	};
+	struct eml_buf in = { 0 }, out = { 0 };
+	struct eml_sink *s;
+	size_t i, k, n;
+	unsigned t;
+
+	for (t = 0; t < 200; t++) {
+		eml_buf_reset(&in);
+		n = rnd() % 5000;
+		for (i = 0; i < n; i++)
+			eml_buf_addc(&in, t & 1 ? (int)(rnd() & 255) :
+			    " \r\n=.Fa\t"[rnd() % 9]);
+		eml_buf_reset(&out);
+		s = mk[t % 2](eml_sink_buf(&out));
+		for (i = 0; i < n; i += k) {
+			k = rnd() % 300;
+			k = EMLI_MIN(n - i, k);
+			ck_assert_int_eq(eml_sink_write(s, in.data + i, k),
+			    EML_OK);
+		}
+		ck_assert_int_eq(eml_sink_close(s), EML_OK);
+		ck_assert_msg(out.len == n && (n == 0 ||
+		    memcmp(out.data, in.data, n) == 0), "round %u: %zu bytes "
+		    "in, %zu out", t, n, out.len);
+	}
+	eml_buf_free(&in);
+	eml_buf_free(&out);
+}
+END_TEST
+
 Suite *
 eml_filter_suite(void)
 {
@@ -232,6 +399,8 @@ eml_filter_suite(void)
 	tcase_add_test(tc, test_eol_idempotent);
 	tcase_add_test(tc, test_unstuff_end);
 	tcase_add_test(tc, test_text_large);
+	tcase_add_test(tc, test_unknown);
+	tcase_add_test(tc, test_round_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
