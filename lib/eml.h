@@ -716,6 +716,63 @@ int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
 struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
 
 /* ------------------------------------------------------------------ */
+/* Mailbox delivery: sinks that write one message into a mailbox.      */
+
+/*
+ * Maildir delivery from a stream: the message goes to dir/tmp/NAME as
+ * it is written; eml_sink_close fsyncs it, links it into dir/new/NAME
+ * (never replacing a file; rename where hard links are missing), removes
+ * the tmp name and fsyncs dir/new.  NAME is Maildir's unique name,
+ * time.M<usec>P<pid>Q<n>.host (n counts this process's deliveries; '/',
+ * ':' and ',' in the host name become \057, \072, \054).  create: make
+ * dir, dir/tmp, dir/new, dir/cur if missing.  After a successful close
+ * *name_r (if not NULL; may stay NULL if out of memory) is NAME (caller
+ * frees).  An abort, or an error anywhere in the chain, removes the tmp
+ * file: new/ only gets whole messages.  NULL on error with *err_r (if not
+ * NULL) EML_EINVAL, EML_ENOMEM, EML_EEXIST (no free name) or EML_EIO
+ * with errno (ENOENT: no such Maildir and create not set).  A close
+ * that fails after the link (fsync of new/) returns EML_EIO with the
+ * message delivered: a retry may then make a duplicate, never a loss.
+ */
+struct eml_sink *eml_sink_maildir(const char *dir, int create,
+    char **name_r, int *err_r);
+
+/* Flags of the mbox writers (besides EML_MBOX_RD, which they ignore). */
+enum {
+	EML_MBOX_CRLF = 1 << 1,		/* separator line ends in CRLF */
+	EML_MBOX_NO_DOTLOCK = 1 << 2	/* fcntl lock only, no PATH.lock */
+};
+
+/*
+ * The mboxrd form of one message, as a filter: the separator (the first
+ * line of from_line, which must start "From "; NULL = "From
+ * MAILER-DAEMON <date in UTC>"), then the message with every line
+ * matching ">*From " given one more '>' (the reader's EML_MBOX_RD undoes
+ * it), a line end if the message lacks one, and the blank line that
+ * ends a message (RFC 4155).  The final line ends are the message's own
+ * (CRLF if its last line ends so), the separator's are LF unless
+ * EML_MBOX_CRLF.  NULL with errno EINVAL if from_line is not a "From "
+ * line, ENOMEM if out of memory (next is freed either way).
+ */
+struct eml_sink *eml_filter_mbox(struct eml_sink *next,
+    const char *from_line, unsigned flags);
+/*
+ * Append one message to the mbox file path (created 0600 if missing),
+ * written as eml_filter_mbox does, under a dot-lock PATH.lock (created
+ * NFS-safe with link(); one older than 1024 s is stale and removed, as
+ * procmail does) and an fcntl write lock on the file (as mutt and
+ * procmail use both); each is tried for 2 s.  If the file does not end
+ * in a blank line, line ends are added first so the new "From " line
+ * starts a message.  eml_sink_close fsyncs and unlocks; eml_sink_abort,
+ * or an error anywhere in the chain, truncates the file back to its old
+ * size and unlocks.  NULL on error with *err_r EML_EINVAL (no path, bad
+ * from_line, not a regular file), EML_ENOMEM, or EML_EIO with errno
+ * (EAGAIN: still locked by someone else after 2 s).
+ */
+struct eml_sink *eml_sink_mbox(const char *path, const char *from_line,
+    unsigned flags, int *err_r);
+
+/* ------------------------------------------------------------------ */
 /* Structured fields: addresses, dates, message-ids.                   */
 
 struct eml_addr {
@@ -861,14 +918,16 @@ int eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev);
 /* 1 if buf starts like an mbox ("From " line). */
 int eml_mbox_sniff(const void *buf, size_t len);
 /* Quote a message for mboxrd (">From " -> ">>From ", "From " -> ">From ")
- * with a separator line; appends to out. */
+ * with a separator line; appends to out (eml_filter_mbox into out, the
+ * separator's line end taken from the message's last line). */
 int eml_mbox_write(const char *from_line, const void *msg, size_t len,
     struct eml_buf *out);
 
 /* Maildir. */
 /* Deliver msg into dir/tmp then link into dir/new with a unique name
  * (created folders cur, new, tmp if create is set).  The file name
- * (without folder) is written to name_r (caller frees) if not NULL. */
+ * (without folder) is written to name_r (caller frees) if not NULL.
+ * The whole-buffer form of eml_sink_maildir. */
 int eml_maildir_deliver(const char *dir, const void *msg, size_t len,
     int create, char **name_r);
 /* List message files in dir/new and dir/cur, sorted by name; caller
