@@ -683,11 +683,16 @@ struct eml_date {
 	time_t utc;		/* seconds since the epoch, UTC */
 	int offset;		/* zone offset in minutes east of UTC */
 	int lenient;		/* 1 if an obsolete or broken form was used */
+	int zone_unknown;	/* "-0000": local time, zone unknown (RFC
+				 * 5322 3.3); formatted as "-00:00" */
+	struct eml_defects defects; /* EML_D_DATE_LENIENT or _INVALID */
 };
 
 /* Parse an RFC 5322 date-time leniently (obsolete zones, 2-digit years,
- * missing day name or seconds, common broken forms).  Returns EML_OK or
- * EML_EFORMAT if nothing usable was found. */
+ * missing day name or seconds, 12-hour clocks, zones without a sign,
+ * common broken forms).  Returns EML_OK or EML_EFORMAT if nothing usable
+ * was found; either way d->defects says what was wrong (DATE_INVALID on
+ * EML_EFORMAT, DATE_LENIENT when lenient is set). */
 int eml_date_parse(const char *v, size_t len, struct eml_date *d);
 /* Format as RFC 3339 ("2026-11-26T14:40:53+01:00") into buf (>= 26). */
 void eml_date_rfc3339(const struct eml_date *d, char buf[32]);
