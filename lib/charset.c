@@ -85,13 +85,17 @@ static const struct alias aliases[] = {
 	{ "euc-kr", "CP949" },
 	{ "gb18030", "GB18030" },
 	{ "gb2312", "GB18030" },
+	{ "gb_2312", "GB18030" },
 	{ "gb_2312-80", "GB18030" },
 	{ "gbk", "GB18030" },
 	{ "ibm819", "WINDOWS-1252" },
 	{ "ibm850", "CP850" },
+	{ "iso-10646-ucs-2", "UCS-2" },
 	{ "iso-2022-jp", "ISO-2022-JP-2" },
 	{ "iso-8859-1", "WINDOWS-1252" },
 	{ "iso-8859-11", "WINDOWS-874" },
+	{ "iso-8859-6-e", "ISO-8859-6" },
+	{ "iso-8859-6-i", "ISO-8859-6" },
 	{ "iso-8859-8-e", "ISO-8859-8" },
 	{ "iso-8859-8-i", "ISO-8859-8" },
 	{ "iso-ir-100", "WINDOWS-1252" },
@@ -109,16 +113,31 @@ static const struct alias aliases[] = {
 	{ "ksc5601", "CP949" },
 	{ "ksc_5601", "CP949" },
 	{ "l1", "WINDOWS-1252" },
+	{ "l9", "ISO-8859-15" },
 	{ "latin-1", "WINDOWS-1252" },
 	{ "latin1", "WINDOWS-1252" },
 	{ "logical", "ISO-8859-8" },
 	{ "mac", "MACINTOSH" },
+	{ "mac-ce", "MAC-CENTRALEUROPE" },
+	{ "mac-centraleurope", "MAC-CENTRALEUROPE" },
+	{ "mac-cyrillic", "MAC-CYRILLIC" },
+	{ "mac-iceland", "MAC-IS" },
+	{ "mac-icelandic", "MAC-IS" },
+	{ "mac-roman", "MACINTOSH" },
+	{ "mac-sami", "MAC-SAMI" },
+	{ "mac-ukrainian", "MAC-UK" },
 	{ "macintosh", "MACINTOSH" },
+	{ "macroman", "MACINTOSH" },
+	{ "ms932", "CP932" },
+	{ "ms936", "GB18030" },
+	{ "ms949", "CP949" },
+	{ "ms950", "BIG5-HKSCS" },
 	{ "ms_kanji", "CP932" },
 	{ "shift-jis", "CP932" },
 	{ "shift_jis", "CP932" },
 	{ "sjis", "CP932" },
 	{ "tis-620", "WINDOWS-874" },
+	{ "tis-620-2533", "WINDOWS-874" },
 	{ "tis620", "WINDOWS-874" },
 	{ "uhc", "CP949" },
 	{ "unicode-1-1-utf-7", "UTF-7" },
@@ -130,6 +149,8 @@ static const struct alias aliases[] = {
 	{ "utf-7", "UTF-7" },
 	{ "utf-8", "UTF-8" },
 	{ "utf8", "UTF-8" },
+	{ "utf8mb4", "UTF-8" },
+	{ "visual", "ISO-8859-8" },
 	{ "windows-1250", "WINDOWS-1250" },
 	{ "windows-1251", "WINDOWS-1251" },
 	{ "windows-1252", "WINDOWS-1252" },
@@ -138,6 +159,7 @@ static const struct alias aliases[] = {
 	{ "windows-932", "CP932" },
 	{ "windows-936", "GB18030" },
 	{ "windows-949", "CP949" },
+	{ "windows-950", "BIG5-HKSCS" },
 	{ "x-big5", "BIG5-HKSCS" },
 	{ "x-cp1250", "WINDOWS-1250" },
 	{ "x-cp1251", "WINDOWS-1251" },
@@ -145,20 +167,28 @@ static const struct alias aliases[] = {
 	{ "x-euc-cn", "GB18030" },
 	{ "x-euc-jp", "EUC-JP" },
 	{ "x-euc-kr", "CP949" },
+	{ "x-euc-tw", "EUC-TW" },
+	{ "x-gb2312", "GB18030" },
 	{ "x-gbk", "GB18030" },
+	{ "x-koi8-r", "KOI8-R" },
 	{ "x-mac-ce", "MAC-CENTRALEUROPE" },
+	{ "x-mac-centraleurope", "MAC-CENTRALEUROPE" },
 	{ "x-mac-centraleurroman", "MAC-CENTRALEUROPE" },
 	{ "x-mac-cyrillic", "MAC-CYRILLIC" },
+	{ "x-mac-iceland", "MAC-IS" },
 	{ "x-mac-icelandic", "MAC-IS" },
 	{ "x-mac-roman", "MACINTOSH" },
 	{ "x-mac-ukrainian", "MAC-UK" },
 	{ "x-ms-cp932", "CP932" },
+	{ "x-ms-cp949", "CP949" },
 	{ "x-sjis", "CP932" },
+	{ "x-tis620", "WINDOWS-874" },
 	{ "x-unicode20utf8", "UTF-8" },
 	{ "x-unknown", FALLBACK_MARK },
 	{ "x-user-defined", FALLBACK_MARK },
 	{ "x-utf-7", "UTF-7" },
 	{ "x-windows-874", "WINDOWS-874" },
+	{ "x-windows-950", "BIG5-HKSCS" },
 	{ "x-x-big5", "BIG5-HKSCS" },
 };
 
@@ -231,21 +261,88 @@ eml_charset_canon(const char *label)
 }
 
 /*
- * Resolve a label to an iconv name in buf.  Returns 1 if it can be
- * converted (table hit or iconv knows it), 0 if not.
+ * Other spellings of a label, tried in turn when neither the table nor
+ * iconv knows it: real mail writes glibc's names with an "x-" prefix,
+ * '_' for '-', "cp-1253", "windows1250", "latin-2", "iso-latin-2",
+ * "8859-2", "iso-8859-1:1987".  Writes candidate k into buf; 0 when
+ * rule k does not apply.  Each rule rewrites the label once, so the work
+ * per label is bounded.
  */
 static int
-resolve(const char *label, char *buf, size_t size)
+cat2(char *buf, size_t size, const char *a, const char *b)
 {
-	char norm[LABEL_MAX];
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na + nb >= size)
+		return 0;
+	memcpy(buf, a, na);
+	memcpy(buf + na, b, nb + 1);
+	return 1;
+}
+
+static int
+respell(const char *norm, int k, char *buf, size_t size)
+{
+	const char *s = norm;
+	size_t i, n;
+
+	switch (k) {
+	case 0:		/* "x-cp1253", "x-iso-8859-2" */
+		if (strncmp(s, "x-", 2) != 0)
+			return 0;
+		emli_strlcpy(buf, s + 2, strlen(s + 2), size);
+		return 1;
+	case 1:		/* '_' and ' ' for '-', ":1987" dropped */
+		n = strcspn(s, ":");
+		emli_strlcpy(buf, s, n, size);
+		for (i = 0; buf[i] != '\0'; i++)
+			if (buf[i] == '_' || buf[i] == ' ')
+				buf[i] = '-';
+		return 1;
+	case 2:		/* "cp-1253", "windows1250" */
+		if (strncmp(s, "x-", 2) == 0)
+			s += 2;
+		if (strncmp(s, "cp-", 3) == 0)
+			s += 3;
+		else if (strncmp(s, "windows", 7) == 0 && s[7] != '-')
+			s += 7;
+		else
+			return 0;
+		if (strspn(s, "0123456789") != strlen(s) || *s == '\0')
+			return 0;
+		return cat2(buf, size, "cp", s);
+	case 3:		/* "latin-2", "iso-latin-2", "l-2" */
+		if (strncmp(s, "x-", 2) == 0)
+			s += 2;
+		if (strncmp(s, "iso-", 4) == 0)
+			s += 4;
+		if (strncmp(s, "latin-", 6) != 0)
+			return 0;
+		return cat2(buf, size, "latin", s + 6);
+	case 4:		/* "8859-2", "iso8859_2" */
+		if (strncmp(s, "8859", 4) != 0)
+			return 0;
+		return cat2(buf, size, "iso-", s);
+	}
+	return 0;
+}
+
+/* Table, then iconv, for one normalised label; 1 if found. */
+static int
+resolve_norm(const char *norm, char *buf, size_t size, int *fallback_r)
+{
 	const struct alias *a;
 	iconv_t cd;
 
-	if (!normalise(label, norm, sizeof(norm)))
+	*fallback_r = 0;
+	/* "" would make iconv use the locale's charset */
+	if (norm[0] == '\0')
 		return 0;
 	if ((a = lookup(norm)) != NULL) {
-		if (a->canon == FALLBACK_MARK)
+		if (a->canon == FALLBACK_MARK) {
+			*fallback_r = 1;
 			return 0;
+		}
 		emli_strlcpy(buf, a->canon, strlen(a->canon), size);
 		return 1;
 	}
@@ -257,6 +354,32 @@ resolve(const char *label, char *buf, size_t size)
 	iconv_close(cd);
 	emli_strlcpy(buf, norm, strlen(norm), size);
 	return 1;
+}
+
+/*
+ * Resolve a label to an iconv name in buf.  Returns 1 if it can be
+ * converted (table hit or iconv knows it, also under another spelling),
+ * 0 if not.
+ */
+static int
+resolve(const char *label, char *buf, size_t size)
+{
+	char norm[LABEL_MAX], alt[LABEL_MAX];
+	int k, fb;
+
+	if (!normalise(label, norm, sizeof(norm)))
+		return 0;
+	if (resolve_norm(norm, buf, size, &fb))
+		return 1;
+	if (fb)
+		return 0;
+	for (k = 0; k < 5; k++) {
+		if (respell(norm, k, alt, sizeof(alt)) &&
+		    strcmp(alt, norm) != 0 &&
+		    resolve_norm(alt, buf, size, &fb))
+			return 1;
+	}
+	return 0;
 }
 
 int
