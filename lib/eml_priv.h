@@ -45,6 +45,14 @@ emli_strlcpy(char *dst, const char *src, size_t n, size_t size)
  * new index.  Comment nesting is capped (depth 32) to bound work. */
 size_t emli_skip_cfws(const char *s, size_t len, size_t i);
 
+/* ---- Addresses (addr.c) ---- */
+
+/* 1 if s[0..n) is an addr-spec the email field of eml_addr may hold
+ * (RFC 5322 3.4.1, obsolete local parts tolerated, RFC 6532 UTF-8,
+ * address literals of RFC 5321 4.1.3 only); *control_r is set when it
+ * has CTLs, '<', '>' or markup in a domain literal. */
+int emli_addr_spec_ok(const char *s, size_t n, int *control_r);
+
 /* ---- Parameters: header.c tokenises, rfc2231.c joins and decodes ---- */
 
 /* One raw "name=value" as written: name lower-case with its "*N*"
