@@ -313,7 +313,7 @@ finish_text(struct ap *p, char **out)
 	struct eml_buf *b = &p->b, *c = &p->c;
 	struct eml_defects def = { { 0 } };
 	size_t i;
-	int r, high = 0, guessed = 0;
+	int r, high = 0;
 
 	*out = NULL;
 	squeeze(b);
@@ -337,8 +337,7 @@ finish_text(struct ap *p, char **out)
 			return EML_OK;
 	} else if (high && !eml_utf8_valid(b->data, b->len)) {
 		eml_buf_reset(c);
-		r = eml_charset_to_utf8(p->fallback ? p->fallback :
-		    EMLI_FALLBACK, b->data, b->len, NULL, c, &guessed);
+		r = eml_charset_fallback(p->fallback, b->data, b->len, c);
 		if (r != EML_OK)
 			return r;
 		eml_buf_reset(b);

@@ -608,6 +608,9 @@ ascii_same(const char *name, const char *in, size_t len)
 	return 1;
 }
 
+static int decode_mixed(const char *name, const char *in, size_t len,
+    struct eml_buf *out);
+
 static int
 decode_as(const char *name, const char *in, size_t len,
     struct eml_buf *out)
@@ -623,7 +626,7 @@ decode_as(const char *name, const char *in, size_t len,
 	if (strcmp(name, "US-ASCII") == 0) {
 		if (eml_utf8_valid(in, len))
 			return eml_buf_add(out, in, len);
-		return cp1252_to_utf8(in, len, out);
+		return decode_mixed("WINDOWS-1252", in, len, out);
 	}
 	if (ascii_same(name, in, len))
 		return eml_buf_add(out, in, len);
@@ -653,7 +656,6 @@ eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r)
 {
 	char name[LABEL_MAX];
-	int r;
 
 	if (guessed_r != NULL)
 		*guessed_r = 0;
@@ -663,10 +665,150 @@ eml_charset_to_utf8(const char *charset, const char *in, size_t len,
 		return decode_as(name, in, len, out);
 	if (guessed_r != NULL)
 		*guessed_r = 1;
-	if (eml_utf8_valid(in, len))
-		return eml_buf_add(out, in, len);
-	if (fallback == NULL || !resolve(fallback, name, sizeof(name)))
-		return cp1252_to_utf8(in, len, out);
-	r = decode_as(name, in, len, out);
+	return eml_charset_fallback(fallback, in, len, out);
+}
+
+/*
+ * Convert in[0..len) with iconv name, without any replacement: returns 1
+ * and appends if every byte converts, 0 (out unchanged) if not, or
+ * EML_ENOMEM.
+ */
+static int
+decode_strict(const char *name, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	char tmp[4096];
+	char *ip = (char *)(uintptr_t)in, *op;
+	size_t ileft = len, oleft, start = out->len, rc;
+	iconv_t cd;
+	int r = 1, err;
+
+	if (strcmp(name, "UTF-8") == 0) {
+		if (!eml_utf8_valid(in, len))
+			return 0;
+		return eml_buf_add(out, in, len) == EML_OK ? 1 : EML_ENOMEM;
+	}
+	if (strcmp(name, "WINDOWS-1252") == 0)
+		return cp1252_to_utf8(in, len, out) == EML_OK ? 1 : EML_ENOMEM;
+	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+		return 0;
+	for (;;) {
+		op = tmp;
+		oleft = sizeof(tmp);
+		rc = iconv(cd, &ip, &ileft, &op, &oleft);
+		err = rc == (size_t)-1 ? errno : 0;
+		if (eml_buf_add(out, tmp, sizeof(tmp) - oleft) != EML_OK) {
+			r = EML_ENOMEM;
+			break;
+		}
+		if (err == E2BIG)
+			continue;
+		if (err != 0)
+			r = 0;	/* EILSEQ, or EINVAL: truncated at the end */
+		break;
+	}
+	if (r == 1) {
+		/* back to the initial shift state (may write bytes) */
+		op = tmp;
+		oleft = sizeof(tmp);
+		(void)iconv(cd, NULL, NULL, &op, &oleft);
+		if (eml_buf_add(out, tmp, sizeof(tmp) - oleft) != EML_OK)
+			r = EML_ENOMEM;
+	}
+	iconv_close(cd);
+	if (r == 1 && !eml_utf8_valid(out->data + start, out->len - start))
+		r = 0;
+	if (r != 1) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[out->len] = '\0';
+	}
 	return r;
+}
+
+/* Charsets whose characters span several bytes, ASCII-range trail bytes
+ * included: splitting their text at UTF-8-looking sequences would break
+ * characters, so they are tried whole first. */
+static int
+is_multibyte(const char *name)
+{
+	static const char *const mb[] = { "BIG5", "GB", "CP932", "CP949",
+	    "CP936", "CP950", "EUC-", "ISO-2022", "SHIFT", "SJIS", "UHC",
+	    "JOHAB", "HZ" };
+	size_t i;
+
+	for (i = 0; i < EMLI_NELEM(mb); i++)
+		if (strncasecmp(name, mb[i], strlen(mb[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Mixed text: valid UTF-8 multibyte sequences are taken as UTF-8 (RFC
+ * 6532), every stretch of other bytes (ASCII included, so a multibyte
+ * charset keeps its ASCII trail bytes) is converted with name.
+ */
+static int
+decode_mixed(const char *name, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, start = 0, n;
+	int r;
+
+	while (i < len) {
+		if (p[i] < 0x80 || (n = utf8_seq(p + i, len - i)) == 0) {
+			i++;
+			continue;
+		}
+		if (i > start && (r = decode_as(name, in + start, i - start,
+		    out)) != EML_OK)
+			return r;
+		if ((r = eml_buf_add(out, in + i, n)) != EML_OK)
+			return r;
+		i += n;
+		start = i;
+	}
+	if (i > start)
+		return decode_as(name, in + start, i - start, out);
+	return EML_OK;
+}
+
+int
+eml_charset_fallback(const char *fallbacks, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	char label[LABEL_MAX], name[LABEL_MAX], last[LABEL_MAX];
+	const char *s = fallbacks != NULL ? fallbacks : EMLI_FALLBACK, *e;
+	size_t n, tries = 0;
+	int r;
+
+	if (len == 0 || eml_utf8_valid(in, len))
+		return eml_buf_add(out, in, len);
+	strcpy(last, "WINDOWS-1252");
+	/* Each entry but the last must take the whole text without an
+	 * error (mutt's assumed_charset): a Big5 subject is Big5 only if
+	 * it is valid Big5.  The last one (windows-1252 when none is
+	 * usable) decodes the text mixed with UTF-8.  At most 8 entries
+	 * are tried, bounding the work. */
+	for (; *s != '\0' && tries < 8; s = e) {
+		while (*s == ',' || EMLI_WSP(*s))
+			s++;
+		for (e = s; *e != '\0' && *e != ','; e++)
+			;
+		if ((n = (size_t)(e - s)) == 0)
+			break;
+		if (n >= sizeof(label))
+			continue;
+		emli_strlcpy(label, s, n, sizeof(label));
+		if (!resolve(label, name, sizeof(name)))
+			continue;
+		tries++;
+		strcpy(last, name);
+		if (strspn(e, ", \t") == strlen(e) && !is_multibyte(name))
+			break;	/* the last one: mixed below */
+		if ((r = decode_strict(name, in, len, out)) != 0)
+			return r == 1 ? EML_OK : r;
+	}
+	return decode_mixed(last, in, len, out);
 }

@@ -488,9 +488,19 @@ void eml_bodies_free(struct eml_bodies *b);
 int eml_hdr_unfold(const char *v, size_t len, struct eml_buf *out);
 /* Decode an unstructured value to UTF-8: unfold, decode RFC 2047 words
  * leniently, accept raw UTF-8 (RFC 6532) and decode other 8-bit bytes with
- * fallback (NULL = windows-1252).  *defects_r (may be NULL) gets codes. */
+ * fallback, a fallback list (see eml_charset_fallback; NULL =
+ * windows-1252): UTF-8 runs stay UTF-8, the rest goes through the list.
+ * *defects_r (may be NULL) gets codes. */
 int eml_hdr_decode(const char *v, size_t len, const char *fallback,
     struct eml_buf *out, struct eml_defects *defects_r);
+/* The fallback list for msg's raw 8-bit header bytes: the charset of
+ * the message's own first text part (not one inside an attached
+ * message), when it is a known charset other than US-ASCII or UTF-8,
+ * then deflt (NULL = "windows-1252"): "big5,windows-1252".  Pass it as
+ * the fallback of eml_hdr_decode, eml_addr_parse, ...  Written to
+ * buf[size]; returns EML_OK, EML_ELIMIT (too small) or EML_EINVAL. */
+int eml_msg_fallback(const struct eml_msg *msg, const char *deflt,
+    char *buf, size_t size);
 /* Encode a UTF-8 value for a header field named name: plain when it is
  * ASCII with short enough words, else RFC 2047 words where needed, folded
  * at 78 columns with eol ("\r\n" or "\n").  Appends "Name: value" + eol. */
@@ -529,13 +539,28 @@ const char *eml_charset_canon(const char *label);
 /* 1 if charset is known to iconv (after aliasing). */
 int eml_charset_known(const char *label);
 /* Convert in[0..len) from charset to UTF-8, appending to out.  Invalid
- * bytes become U+FFFD; an unknown charset uses fallback (NULL =
- * windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
+ * bytes become U+FFFD; an unknown charset uses fallback (a fallback list
+ * as for eml_charset_fallback; NULL = windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
  * EML_ELIMIT. */
 int eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r);
 /* 1 if s[0..len) is valid UTF-8. */
 int eml_utf8_valid(const char *s, size_t len);
+/*
+ * Undeclared 8-bit text (raw header bytes, an unknown charset) to UTF-8,
+ * appended to out.  fallbacks is a fallback list: one charset or several
+ * separated by commas ("big5,windows-1252"; NULL = "windows-1252"), and
+ * every function here that takes a fallback accepts such a list.  Valid
+ * UTF-8 is kept as it is (RFC 6532).  Otherwise each entry but the last
+ * is tried on the whole text and taken if it converts without an error
+ * (multibyte charsets like big5 are tried so even when last); the last
+ * decodes the text mixed: valid UTF-8 sequences stay UTF-8, the bytes
+ * around them go through that charset ("caf\xe9 \xc3\xa9" with
+ * windows-1252 is "caf\u00e9 \u00e9").  Unknown entries are skipped; at
+ * most 8 are tried.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT.
+ */
+int eml_charset_fallback(const char *fallbacks, const char *in, size_t len,
+    struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Transfer codecs: init/step/finish, caller-owned state and output.    */
