@@ -735,6 +735,81 @@ int eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l);
 void eml_msgid_free(struct eml_idlist *l);
 
 /* ------------------------------------------------------------------ */
+/* Envelope and transport: what an SMTP client needs besides the bytes. */
+
+#define EML_MAX_RCPTS	10000	/* recipients kept; more set ADDR_INVALID */
+
+/*
+ * Envelope recipients, collected field by field from the top-level
+ * header (the HEADER events with ev.part->depth == 0, in order), so the
+ * message need not be in memory.  To, Cc and Bcc give the recipients;
+ * when the message has Resent- fields naming destinations, the most
+ * recent Resent- block's (the first one: RFC 5322 3.6.6, blocks are
+ * prepended) Resent-To, Resent-Cc and Resent-Bcc give them instead.
+ * Only valid addr-specs are kept (group names and phrases are not
+ * recipients), in order of first appearance, deduplicated with the
+ * domain compared case-insensitively and the local part exactly (RFC
+ * 5321 2.4).
+ */
+struct eml_rcpts;
+/* New empty collector, NULL if out of memory. */
+struct eml_rcpts *eml_rcpts_new(void);
+/* Feed one header field (name without colon, raw value).  Fields that
+ * are not address fields are used only to find where the Resent- block
+ * ends.  fallback: fallback list for raw 8-bit names.  Returns EML_OK,
+ * EML_ENOMEM or EML_EINVAL. */
+int eml_rcpts_field(struct eml_rcpts *r, const char *name, size_t nlen,
+    const char *value, size_t vlen, const char *fallback);
+/* Feed every top-level field of the header block at the start of
+ * buf[0..len) (a whole message or just its header; parsing stops at the
+ * blank line). */
+int eml_rcpts_from_header(const char *buf, size_t len, const char *fallback,
+    struct eml_rcpts *r);
+/* The recipients so far: *v_r[0..*n_r), strings owned by r. */
+void eml_rcpts_list(const struct eml_rcpts *r, char *const **v_r,
+    size_t *n_r);
+/* 1 if the list comes from a Resent- block. */
+int eml_rcpts_resent(const struct eml_rcpts *r);
+/* Codes of the address fields seen (ADDR_INVALID, ADDR_SPOOF, ...). */
+const struct eml_defects *eml_rcpts_defects(const struct eml_rcpts *r);
+/* 1 if a recipient is not ASCII, so the envelope needs SMTPUTF8. */
+int eml_rcpts_need_smtputf8(const struct eml_rcpts *r);
+void eml_rcpts_free(struct eml_rcpts *r);
+
+/* 1 if a top-level header field must not be sent: Bcc and Resent-Bcc
+ * (RFC 5322 3.6.3).  Used while copying the parser's events to the
+ * sink, dropping the raw bytes of those HEADER events (depth 0 only: a
+ * Bcc in an attached message is part of that message). */
+int eml_field_drop_on_send(const char *name, size_t nlen);
+
+enum { EML_SMTP_UTF8 = 1 };	/* SMTPUTF8 was offered (RFC 6531) */
+/*
+ * 1 if a[0..len) is a Mailbox of RFC 5321 4.1.2, as MAIL FROM and RCPT
+ * TO take it: Dot-string or Quoted-string local part of at most 64
+ * octets, a domain of at most 255 octets with LDH labels (at most 63
+ * each) or an IPv4 / IPv6 address literal.  CR, LF, NUL and other
+ * controls are refused; non-ASCII (valid UTF-8, in atoms, quoted
+ * strings and U-labels) only with EML_SMTP_UTF8.  Else 0, and *why_r
+ * (may be NULL) gets a static English reason.
+ */
+int eml_addr_smtp_ok(const char *a, size_t len, unsigned flags,
+    const char **why_r);
+
+/* What a message needs from the server, decided from the parser's
+ * events while it streams through (feed every event, in order). */
+struct eml_transport {
+	int smtputf8;		/* 8-bit in the top-level header: SMTPUTF8 */
+	int eightbit;		/* 8-bit elsewhere: 8BITMIME (RFC 6152) */
+	int binary;		/* NUL, bare CR or a line over 998 octets:
+				 * BINARYMIME (RFC 3030) or re-encoding */
+	uint64_t col_;		/* internal: length of the current line */
+	int cr_;		/* internal: last byte was CR */
+};
+void eml_transport_init(struct eml_transport *t);
+void eml_transport_event(struct eml_transport *t,
+    const struct eml_event *ev);
+
+/* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
 
 /* Serialise msg exactly as parsed (byte-identical to the input when it
