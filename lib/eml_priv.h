@@ -45,6 +45,37 @@ emli_strlcpy(char *dst, const char *src, size_t n, size_t size)
  * new index.  Comment nesting is capped (depth 32) to bound work. */
 size_t emli_skip_cfws(const char *s, size_t len, size_t i);
 
+/* ---- Addresses (addr.c) ---- */
+
+/* 1 if s[0..n) is an addr-spec the email field of eml_addr may hold
+ * (RFC 5322 3.4.1, obsolete local parts tolerated, RFC 6532 UTF-8,
+ * address literals of RFC 5321 4.1.3 only); *control_r is set when it
+ * has CTLs, '<', '>' or markup in a domain literal. */
+int emli_addr_spec_ok(const char *s, size_t n, int *control_r);
+
+/* ---- Header-value defects (fieldcheck.c) ---- */
+
+/* Values longer than this are not checked (their parsers are linear,
+ * this bounds the work per field further). */
+#define EMLI_FIELDCHECK_MAX	(64 * 1024)
+#define EMLI_FC_MESSAGE		1	/* the field is in a message header */
+
+/*
+ * The defects found inside the value v[0..vlen) of field name (without
+ * colon; the raw value as the parser gives it, folds kept) into *d:
+ * Content-Type and Content-Disposition parameters in any header, and with
+ * EMLI_FC_MESSAGE the address fields (From, Sender, Reply-To, To, Cc,
+ * Bcc and their Resent- forms), Date, Message-ID, In-Reply-To,
+ * References and Subject.  Other fields give no defects.  fallback is a
+ * fallback list as for eml_charset_fallback.  Content-Type also reports
+ * EML_D_CTYPE_INVALID and EML_D_CONFLICTING_PARAM, which the parser
+ * emits itself: callers that do so leave those two out.  Returns EML_OK
+ * or EML_ENOMEM.
+ */
+int emli_field_check(const char *name, size_t nlen, const char *v,
+    size_t vlen, const char *fallback, unsigned flags,
+    struct eml_defects *d);
+
 /* ---- Parameters: header.c tokenises, rfc2231.c joins and decodes ---- */
 
 /* One raw "name=value" as written: name lower-case with its "*N*"
