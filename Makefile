@@ -12,7 +12,7 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
-LDLIBS_LIB := -lz
+LDLIBS_LIB := -lz -lcrypto
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -110,10 +110,10 @@ fuzz-build:
 	@set -e; for t in $(FUZZ_T); do \
 		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Ilib -Ifuzz \
 			-o $(FUZZ_B)/libfuzzer/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/libfuzzer/libemlkit.a -lz; \
+			$(FUZZ_B)/libfuzzer/libemlkit.a -lz -lcrypto; \
 		AFL_QUIET=1 afl-clang-fast -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 			-Ilib -Ifuzz -o $(FUZZ_B)/afl/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/afl/libemlkit.a -lz; \
+			$(FUZZ_B)/afl/libemlkit.a -lz -lcrypto; \
 	done
 	@echo "fuzz-build: $(words $(FUZZ_T)) harnesses in $(FUZZ_B)/libfuzzer and $(FUZZ_B)/afl"
 

@@ -578,10 +578,20 @@ struct eml_b64_dec {
 	unsigned nacc;		/* sextets in acc (0..3) */
 	unsigned pad;		/* '=' seen */
 	uint64_t garbage;	/* bytes skipped that were not alphabet/WSP */
+	int bol;		/* at a line start (only blanks since LF) */
+	int started;		/* an alphabet byte was seen */
+	int ended;		/* the data ended: padding or a text line */
+	unsigned padneed;	/* '=' still expected after the end */
+	uint64_t trailing;	/* non-blank bytes after the end, not decoded */
+	uint64_t badpad;	/* missing or misplaced '=' */
 };
 void eml_b64_dec_init(struct eml_b64_dec *s);
 /* Decode len bytes; writes at most EML_B64_DECODED_MAX(len) bytes to out
- * and returns how many.  Whitespace and garbage are skipped. */
+ * and returns how many.  Whitespace and garbage are skipped.  The data
+ * ends after the padding that completes a group, or at the first line,
+ * once data has begun, whose first non-blank byte is neither alphabet nor
+ * '=' (a list footer appended to the body): the rest is not decoded, its
+ * non-blank bytes are counted in trailing. */
 size_t eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
     void *out);
 /* Flush a final partial group (missing padding is tolerated); writes at
@@ -1121,16 +1131,21 @@ int eml_json_int(struct eml_json *j, int64_t v);
 int eml_json_bool(struct eml_json *j, int v);
 int eml_json_null(struct eml_json *j);
 
-/* SHA-256 (for part digests), small and dependency-free. */
+/* SHA-256 (for part digests), computed by libcrypto (EVP).  init never
+ * allocates; the first update makes a context that final (or _free, to
+ * abandon a digest) releases, so every init'ed and updated state must
+ * reach one of them.  After final the state starts a new digest. */
 struct eml_sha256 {
-	uint32_t h[8];
-	uint64_t n;
-	unsigned char buf[64];
-	unsigned nbuf;
+	void *ctx;		/* EVP_MD_CTX, NULL until the first update */
+	int err;		/* out of memory seen: final fails */
 };
 void eml_sha256_init(struct eml_sha256 *s);
 void eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len);
-void eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Write the digest of everything updated since init (or the last final)
+ * to out.  Returns EML_OK, or EML_ENOMEM (out is then all zeroes). */
+int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Release an unfinished digest; the state can be init'ed again. */
+void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */
 void eml_sha256_hex(const unsigned char d[32], char hex[65]);
 

@@ -161,4 +161,55 @@ int emli_write_all(int fd, const void *p, size_t n);
  * escapes ("\057"), into out[size] (maildir.c). */
 void emli_maildir_host(const char *h, char *out, size_t size);
 
+/* ---- Body checks (bodycheck.c): body-level diagnostics of a leaf ---- */
+
+/* Called once per occurrence: code at input line and byte offset. */
+typedef void (*emli_bodycheck_fn)(void *arg, enum eml_diag_code code,
+    unsigned long line, uint64_t off);
+
+#define EMLI_BC_MBOX	1	/* message is from an mbox: "From " lines */
+#define EMLI_BC_NO_UU	2	/* no uuencode blocks in text bodies */
+
+struct emli_bodycheck {
+	enum eml_cte cte;
+	unsigned flags;			/* EMLI_BC_* */
+	unsigned budget;		/* reports left (max_diags) */
+	const unsigned char *tab;	/* byte kinds that matter */
+	int active, lines, uu;
+	int bol;
+	unsigned long col;		/* bytes on the line so far */
+	int col_cr;			/* last byte counted was a CR */
+	unsigned line_seen;		/* codes reported on this line */
+	int cr;				/* CR pending: bare unless LF */
+	uint64_t cr_off;
+	unsigned long cr_line;
+	char lp[16];			/* first bytes of the line */
+	unsigned nlp;
+	int lp_pending;			/* at a line start: take lp */
+	int lp_have, lp_whole;		/* lp taken; the whole line */
+	uint64_t lp_off;
+	unsigned long lp_line;
+	int uu_open;			/* "begin" seen, no "end" yet */
+	uint64_t uu_off;
+	unsigned long uu_line;
+	int qp_st;			/* after '=' */
+	uint64_t qp_eq_off;
+	unsigned long qp_eq_line;
+	int b64_bol, b64_started, b64_ended, b64_trail;
+	unsigned b64_nacc, b64_padneed, b64_end_nacc;
+};
+
+/* Set up c for a leaf with transfer encoding cte; text: a text/ type
+ * (uuencode blocks are looked for); budget: at most this many reports. */
+void emli_bodycheck_init(struct emli_bodycheck *c, enum eml_cte cte,
+    int text, unsigned flags, unsigned budget);
+/* Check raw body bytes buf[0..n), whose first byte is at input offset
+ * off and line line; fn gets each occurrence. */
+void emli_bodycheck_feed(struct emli_bodycheck *c, const void *buf,
+    size_t n, uint64_t off, unsigned long line, emli_bodycheck_fn fn,
+    void *arg);
+/* The body ended at off/line: report what was left open. */
+void emli_bodycheck_finish(struct emli_bodycheck *c, uint64_t off,
+    unsigned long line, emli_bodycheck_fn fn, void *arg);
+
 #endif /* EML_PRIV_H */
