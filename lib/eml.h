@@ -1088,6 +1088,10 @@ struct eml_mbox_event {
 int eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev);
 /* 1 if buf starts like an mbox ("From " line). */
 int eml_mbox_sniff(const void *buf, size_t len);
+/* Time of an mbox From_ line ("From a@b Tue Dec  1 08:00:00 2026"), read
+ * as UTC.  Returns EML_OK and *t_r, or EML_EFORMAT when the line has no
+ * date this recognises. */
+int eml_mbox_from_time(const char *line, size_t len, time_t *t_r);
 /* Quote a message for mboxrd (">From " -> ">>From ", "From " -> ">From ")
  * with a separator line; appends to out (eml_filter_mbox into out, the
  * separator's line end taken from the message's last line). */
@@ -1105,7 +1109,7 @@ int eml_maildir_deliver(const char *dir, const void *msg, size_t len,
  * frees each path and the array with eml_maildir_list_free. */
 int eml_maildir_list(const char *dir, char ***paths_r, size_t *n_r);
 void eml_maildir_list_free(char **paths, size_t n);
-/* 1 if dir looks like a Maildir (has cur/ new/ tmp/). */
+/* 1 if dir looks like a Maildir to read (has cur/ and new/). */
 int eml_maildir_is(const char *dir);
 
 /* ------------------------------------------------------------------ */
