@@ -145,8 +145,12 @@ check: deps
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
 
-test-tools: $(TOOLS)
+test-tools: $(TOOLS) $(B)/sandbox-probe
 	@sh tests/tools/run.sh $(B)
+
+# tools: confines itself as eml-extract -d would (tests/tools/sandbox.sh)
+$(B)/sandbox-probe: tests/tools/sandbox-probe.c $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	$(CC) $(CFLAGS) -Itools $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 bench: all
 	@sh mk/deps.sh bench

@@ -477,6 +477,21 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
     const char *v, size_t vlen)
 {
 	struct frame *f = cur(p);
+	struct eml_defects fd;
+	unsigned c;
+
+	/* [fields] header-value defects become diagnostics at the field's
+	 * line and offset (emli_field_check, lib/fieldcheck.c); the two
+	 * codes header_ctype emits itself are left out there */
+	if (emli_field_check(name, nlen, v, vlen, p->o.fallback_charset,
+	    f->message_level ? EMLI_FC_MESSAGE : 0, &fd) == EML_OK &&
+	    eml_defects_any(&fd))
+		for (c = 1; c < EML_D__COUNT; c++)
+			if (eml_defects_has(&fd, c) && ((c !=
+			    EML_D_CTYPE_INVALID && c != EML_D_CONFLICTING_PARAM)
+			    || !emli_eqi(name, nlen, "content-type")))
+				diag(p, c);
+	/* [fields] end */
 
 	if (nlen < 12 || strncasecmp(name, "content-", 8) != 0) {
 		if (emli_eqi(name, nlen, "mime-version"))

@@ -12,7 +12,12 @@
 
 #include "common.h"
 
-static const char usage_text[] = "eml-json [--pretty] [file ...]";
+static const char usage_text[] =
+    "eml-json [--pretty] " TOOL_USAGE_INPUT " [file ...]";
+static const char help_text[] =
+    "Each message as one JSON object a line (JSON Lines), shaped after\n"
+    "the JMAP Email object (RFC 8621 4.1); docs/json-schema.md.\n"
+    "  -p, --pretty    indent the objects\n";
 
 /* Deeper multipart nesting is cut in bodyStructure (the JSON writer has
  * 63 levels and each multipart takes two). */
@@ -487,7 +492,7 @@ message(const char *buf, size_t len, unsigned long idx, const char *name,
 		return 1;
 	}
 	xcheck(eml_buf_addc(&c->out, '\n'));
-	fwrite(c->out.data, 1, c->out.len, stdout);
+	tool_write(c->out.data, c->out.len);
 	return 0;
 }
 
@@ -496,8 +501,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
+		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctx c;
@@ -505,25 +509,21 @@ main(int argc, char **argv)
 
 	tool_init("eml-json");
 	memset(&c, 0, sizeof(c));
-	while ((ch = getopt_long(argc, argv, "p", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p" TOOL_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (tool_opt(ch, optarg, usage_text, help_text))
+			continue;
 		switch (ch) {
 		case 'p':
 			c.j.pretty = 1;
 			break;
-		case TOOL_OPT_HELP:
-			tool_usage_exit(usage_text, TOOL_EXIT_OK);
-		case TOOL_OPT_VERSION:
-			tool_version_exit();
 		default:
 			tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
 		}
 	}
+	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_loop(argc - optind, argv + optind, message, &c);
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		tool_warn(NULL, "write error");
-		rc = TOOL_EXIT_FAIL;
-	}
-	return rc;
+	return tool_flush(rc);
 }
