@@ -480,6 +480,38 @@ int eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b);
 int eml_node_bodies(const struct eml_node *top, struct eml_bodies *b);
 void eml_bodies_free(struct eml_bodies *b);
 
+/* The same selection over a structure-only description of a message,
+ * for a caller that streamed the message instead of keeping it (eml-json
+ * keeps the structure, not the bodies).  A shape is what the selection
+ * looks at; first_child is followed for multipart/ types only. */
+struct eml_shape {
+	const struct eml_shape *first_child, *next;
+	const char *ctype;		/* "text/plain", lower-case */
+	const char *disposition;	/* "attachment", "inline", "" */
+	int has_name;			/* a file name was given */
+	const void *user;		/* the caller's own node */
+};
+struct eml_shape_bodies {
+	const struct eml_shape **text;
+	size_t ntext;
+	const struct eml_shape **html;
+	size_t nhtml;
+	const struct eml_shape **attachments;
+	size_t nattachments;
+};
+/* Fill *b for the message whose top part is top.  Returns EML_OK or
+ * EML_ENOMEM (b is then empty).  Free with eml_shape_bodies_free. */
+int eml_shape_bodies(const struct eml_shape *top, struct eml_shape_bodies *b);
+void eml_shape_bodies_free(struct eml_shape_bodies *b);
+
+#define EML_PREVIEW_CHARS	256	/* RFC 8621 4.1.4 "preview" */
+/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4): with html
+ * set, tags, comments, <style> and <script> contents are dropped and the
+ * common entities decoded; whitespace runs become one space; at most
+ * EML_PREVIEW_CHARS characters, never a partial one.  Appends to out.
+ * Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+int eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out);
+
 /* ------------------------------------------------------------------ */
 /* Header field values.                                                */
 
