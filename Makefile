@@ -66,6 +66,12 @@ $(B)/$(SONAME): $(LIB_OBJ)
 $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+# tools: PCRE2 is linked into eml-grep only
+PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+$(B)/tools/eml-grep.o: override CFLAGS += $(PCRE2_CFLAGS)
+$(B)/eml-grep: LDLIBS_LIB += $(PCRE2_LIBS)
+
 # The test runner finds every suite by its constructor's name.
 $(B)/tests/suites.h: $(TEST_SRC)
 	@mkdir -p $(@D)
