@@ -98,7 +98,8 @@ edit(const struct run *rn, enum what w, const char *section,
 struct child {
 	char section[256];
 	uint64_t start, end;
-	const struct eml_part *part;
+	uint64_t offset;	/* names the part at HEADERS_END and PART_END: */
+	unsigned depth;		/* the parser may move its parts (issue 6 1.2) */
 };
 
 static size_t
@@ -122,23 +123,24 @@ children(const uint8_t *data, size_t size, struct child *v, size_t max)
 			if (have && n < max) {
 				v[n].start = delim;
 				v[n].end = (uint64_t)-1;
-				v[n].part = ev.part;
+				v[n].offset = ev.part->offset;
+				v[n].depth = ev.part->depth;
 				v[n].section[0] = '\0';
 				n++;
 			}
 			have = 0;
 		} else if (ev.type == EML_EV_HEADERS_END) {
 			for (i = 0; i < n; i++)
-				if (v[i].part == ev.part &&
+				if (v[i].offset == ev.part->offset &&
+				    v[i].depth == ev.part->depth &&
 				    v[i].section[0] == '\0')
 					strcpy(v[i].section, ev.part->section);
 		} else if (ev.type == EML_EV_PART_END) {
 			for (i = 0; i < n; i++)
-				if (v[i].part == ev.part &&
-				    v[i].end == (uint64_t)-1) {
+				if (v[i].offset == ev.part->offset &&
+				    v[i].depth == ev.part->depth &&
+				    v[i].end == (uint64_t)-1)
 					v[i].end = ev.part->end_offset;
-					v[i].part = NULL;
-				}
 		}
 	}
 	eml_parser_free(p);

@@ -88,7 +88,8 @@ struct eml_edit {
 
 	/* re-encoding a leaf body */
 	struct eml_sink *chain;
-	const struct eml_part *chain_part;
+	uint64_t chain_offset;		/* the leaf it is for: by offset, */
+	unsigned chain_depth;		/* as the parser may move parts */
 
 	int eol_known, crlf;		/* line ends of the input */
 	int wrote;			/* something was written, */
@@ -892,8 +893,8 @@ decide(struct eml_edit *e, const struct eml_part *pt, struct decision *d)
 		memset(&cd, 0, sizeof(cd));
 		cd.action = EML_EDIT_KEEP;
 		cd.cte = -1;
-		if ((r = e->decide(e->decide_ctx, pt, e->hold.data + hoff,
-		    e->hold.len - hoff, &cd)) < 0)
+		if ((r = e->decide(e->decide_ctx, pt, e->hold.data != NULL ?
+		    e->hold.data + hoff : "", e->hold.len - hoff, &cd)) < 0)
 			return fail(e, r, "the edit callback");
 		if (cd.action == EML_EDIT_REMOVE ||
 		    cd.action == EML_EDIT_REPLACE) {
@@ -1098,7 +1099,8 @@ start_chain(struct eml_edit *e, const struct eml_part *pt,
 	if ((s = eml_filter_decode(s, pt->cte)) == NULL)
 		return fail(e, EML_ENOMEM, "re-encoding a body");
 	e->chain = s;
-	e->chain_part = pt;
+	e->chain_offset = pt->offset;
+	e->chain_depth = pt->depth;
 	return EML_OK;
 }
 
@@ -1183,6 +1185,12 @@ done:
 /* Events                                                               */
 
 static int
+is_chain_part(const struct eml_edit *e, const struct eml_part *pt)
+{
+	return pt->offset == e->chain_offset && pt->depth == e->chain_depth;
+}
+
+static int
 event(struct eml_edit *e, const struct eml_event *ev)
 {
 	int r;
@@ -1239,7 +1247,7 @@ event(struct eml_edit *e, const struct eml_event *ev)
 			return end_held(e, ev);
 		break;
 	case EML_EV_BODY:
-		if (e->chain != NULL && ev->part == e->chain_part) {
+		if (e->chain != NULL && is_chain_part(e, ev->part)) {
 			if ((r = eml_sink_write(e->chain, ev->raw,
 			    ev->raw_len)) < 0)
 				return fail(e, r, "re-encoding a body");
@@ -1247,10 +1255,9 @@ event(struct eml_edit *e, const struct eml_event *ev)
 		}
 		break;
 	case EML_EV_PART_END:
-		if (e->chain != NULL && ev->part == e->chain_part) {
+		if (e->chain != NULL && is_chain_part(e, ev->part)) {
 			r = eml_sink_close(e->chain);
 			e->chain = NULL;
-			e->chain_part = NULL;
 			if (r < 0)
 				return fail(e, r, "re-encoding a body");
 		}

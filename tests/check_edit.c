@@ -105,6 +105,9 @@ setup_hold_all(struct eml_edit *e, void *arg)
 struct child {
 	char section[256];
 	uint64_t start, end;		/* delimiter start, part end */
+	uint64_t offset;		/* of its header, */
+	unsigned depth;			/* which name it at PART_END */
+	int open;
 };
 
 struct children {
@@ -122,8 +125,7 @@ list_children(const char *buf, size_t len, struct children *c)
 	struct eml_event ev;
 	uint64_t delim = 0;
 	int have_delim = 0, r;
-	const struct eml_part *open[64];
-	size_t nopen = 0, i;
+	size_t i;
 
 	c->n = 0;
 	ck_assert_ptr_nonnull(p);
@@ -136,27 +138,27 @@ list_children(const char *buf, size_t len, struct children *c)
 			delim = ev.offset;
 			break;
 		case EML_EV_PART_BEGIN:
-			if (have_delim && nopen < 64 && c->n < 64) {
-				open[nopen++] = ev.part;
+			if (have_delim && c->n < 64) {
 				c->v[c->n].start = delim;
+				c->v[c->n].end = UINT64_MAX;
+				c->v[c->n].offset = ev.part->offset;
+				c->v[c->n].depth = ev.part->depth;
+				c->v[c->n].open = 1;
 				strcpy(c->v[c->n].section, ev.part->section);
 				c->n++;
 			}
 			have_delim = 0;
 			break;
 		case EML_EV_PART_END:
-			for (i = 0; i < nopen; i++)
-				if (open[i] == ev.part)
-					break;
-			if (i < nopen) {
-				size_t k;
-
-				for (k = 0; k < c->n; k++)
-					if (strcmp(c->v[k].section,
-					    ev.part->section) == 0)
-						c->v[k].end = ev.part->end_offset;
-				open[i] = open[--nopen];
-			}
+			/* by offset, not by pointer: the parser moves its
+			 * parts when nesting grows (issue 6 1.2) */
+			for (i = 0; i < c->n; i++)
+				if (c->v[i].open &&
+				    c->v[i].offset == ev.part->offset &&
+				    c->v[i].depth == ev.part->depth) {
+					c->v[i].end = ev.part->end_offset;
+					c->v[i].open = 0;
+				}
 			break;
 		default:
 			break;
@@ -164,6 +166,8 @@ list_children(const char *buf, size_t len, struct children *c)
 	}
 	ck_assert_int_ge(r, 0);
 	eml_parser_free(p);
+	for (i = 0; i < c->n; i++)
+		ck_assert_uint_ne(c->v[i].end, UINT64_MAX);
 }
 
 static void
