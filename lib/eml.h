@@ -126,10 +126,66 @@ enum eml_diag_code {
 	EML_D_MBOX_FROM_UNQUOTED,	/* "From " in body of an mboxo */
 	EML_D_TRUNCATED,		/* input ended inside a structure */
 	EML_D_NUL_IN_BODY,		/* NUL byte in a text body */
+	EML_D_BOM,			/* UTF-8 byte order mark before headers */
+	EML_D_B64_TRAILING_TEXT,	/* text after the end of base64 data */
+	EML_D_EMPTY_PART,		/* delimiter right after a delimiter */
+	EML_D_PART_LEADING_WSP,		/* part header block starts with WSP */
+	EML_D_BOUNDARY_PADDING_LONG,	/* long transport padding on a delim */
+	EML_D_BOUNDARY_DASH_END,	/* boundary ends in "-": "--b--" twice */
+	EML_D_CLOSE_DELIM_SUFFIX,	/* "--b--x" or "--b---" */
+	EML_D_HEADER_EMPTY_NAME,	/* ": value", a field without a name */
+	EML_D_PARAM_TRAILING_JUNK,	/* text after a quoted parameter value */
+	EML_D_ADDR_SPOOF,		/* "<a@x> <b@y>": which one is meant? */
+	EML_D_ADDR_CONTROL,		/* CR, LF, NUL or markup in an address */
+	EML_D_ADDR_OBS_ROUTE,		/* obsolete route "<@r:u@d>" */
 	EML_D__COUNT
 };
 
-#define EML_BIT(code)	((uint64_t)1 << (code))
+/*
+ * A set of diagnostic codes (one bit each).  The code set may grow to
+ * EML_D_CAPACITY without changing the set's size; use the functions
+ * below rather than the words.
+ */
+#define EML_D_CAPACITY	256
+struct eml_defects {
+	uint32_t w[EML_D_CAPACITY / 32];
+};
+
+static inline void
+eml_defects_set(struct eml_defects *d, enum eml_diag_code c)
+{
+	if ((unsigned)c < EML_D_CAPACITY)
+		d->w[(unsigned)c / 32] |= (uint32_t)1 << ((unsigned)c % 32);
+}
+
+static inline int
+eml_defects_has(const struct eml_defects *d, enum eml_diag_code c)
+{
+	return (unsigned)c < EML_D_CAPACITY &&
+	    (d->w[(unsigned)c / 32] >> ((unsigned)c % 32) & 1) != 0;
+}
+
+/* d |= s */
+static inline void
+eml_defects_or(struct eml_defects *d, const struct eml_defects *s)
+{
+	unsigned i;
+
+	for (i = 0; i < EML_D_CAPACITY / 32; i++)
+		d->w[i] |= s->w[i];
+}
+
+/* 1 if any code is set. */
+static inline int
+eml_defects_any(const struct eml_defects *d)
+{
+	unsigned i;
+
+	for (i = 0; i < EML_D_CAPACITY / 32; i++)
+		if (d->w[i] != 0)
+			return 1;
+	return 0;
+}
 
 struct eml_diag {
 	enum eml_diag_code code;
@@ -205,7 +261,7 @@ struct eml_param {
 struct eml_params {
 	struct eml_param *v;
 	size_t n;
-	uint64_t defects;	/* bit EML_BIT(EML_D_*) per problem seen */
+	struct eml_defects defects;	/* one code per problem seen */
 };
 
 #define EML_MAX_PARAMS 128	/* more are dropped (Dovecot's cap) */
@@ -278,7 +334,7 @@ struct eml_part {
 				 * preamble + epilogue (at PART_END) */
 	uint64_t decoded_size;		/* decoded bytes (EML_PARSE_DECODE) */
 	unsigned long line;		/* line of the first header */
-	uint64_t defects;		/* bits EML_BIT(EML_D_*) */
+	struct eml_defects defects;	/* codes seen in this part */
 };
 
 struct eml_event {
@@ -432,9 +488,9 @@ void eml_bodies_free(struct eml_bodies *b);
 int eml_hdr_unfold(const char *v, size_t len, struct eml_buf *out);
 /* Decode an unstructured value to UTF-8: unfold, decode RFC 2047 words
  * leniently, accept raw UTF-8 (RFC 6532) and decode other 8-bit bytes with
- * fallback (NULL = windows-1252).  *defects_r (may be NULL) gets bits. */
+ * fallback (NULL = windows-1252).  *defects_r (may be NULL) gets codes. */
 int eml_hdr_decode(const char *v, size_t len, const char *fallback,
-    struct eml_buf *out, uint64_t *defects_r);
+    struct eml_buf *out, struct eml_defects *defects_r);
 /* Encode a UTF-8 value for a header field named name: plain when it is
  * ASCII with short enough words, else RFC 2047 words where needed, folded
  * at 78 columns with eol ("\r\n" or "\n").  Appends "Name: value" + eol. */
@@ -449,9 +505,9 @@ int eml_hdr_encode(const char *name, const char *utf8, size_t len,
  * across words), missing whitespace, words inside quoted strings, unknown
  * charsets through fallback (NULL = windows-1252).  Folded input is
  * accepted: a fold reads as one space.  *defects_r (may be NULL) gets
- * EML_BIT() bits OR'd in.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+ * the codes seen added.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
 int eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
-    struct eml_buf *out, uint64_t *defects_r);
+    struct eml_buf *out, struct eml_defects *defects_r);
 /* Encode UTF-8 text as encoded-words (B or Q, whichever is shorter),
  * each at most 75 chars, words separated by " "; first_col is where the
  * first word starts, to fit 78-column folding.  Appends to out. */
@@ -716,6 +772,63 @@ int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
 struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
 
 /* ------------------------------------------------------------------ */
+/* Mailbox delivery: sinks that write one message into a mailbox.      */
+
+/*
+ * Maildir delivery from a stream: the message goes to dir/tmp/NAME as
+ * it is written; eml_sink_close fsyncs it, links it into dir/new/NAME
+ * (never replacing a file; rename where hard links are missing), removes
+ * the tmp name and fsyncs dir/new.  NAME is Maildir's unique name,
+ * time.M<usec>P<pid>Q<n>.host (n counts this process's deliveries; '/',
+ * ':' and ',' in the host name become \057, \072, \054).  create: make
+ * dir, dir/tmp, dir/new, dir/cur if missing.  After a successful close
+ * *name_r (if not NULL; may stay NULL if out of memory) is NAME (caller
+ * frees).  An abort, or an error anywhere in the chain, removes the tmp
+ * file: new/ only gets whole messages.  NULL on error with *err_r (if not
+ * NULL) EML_EINVAL, EML_ENOMEM, EML_EEXIST (no free name) or EML_EIO
+ * with errno (ENOENT: no such Maildir and create not set).  A close
+ * that fails after the link (fsync of new/) returns EML_EIO with the
+ * message delivered: a retry may then make a duplicate, never a loss.
+ */
+struct eml_sink *eml_sink_maildir(const char *dir, int create,
+    char **name_r, int *err_r);
+
+/* Flags of the mbox writers (besides EML_MBOX_RD, which they ignore). */
+enum {
+	EML_MBOX_CRLF = 1 << 1,		/* separator line ends in CRLF */
+	EML_MBOX_NO_DOTLOCK = 1 << 2	/* fcntl lock only, no PATH.lock */
+};
+
+/*
+ * The mboxrd form of one message, as a filter: the separator (the first
+ * line of from_line, which must start "From "; NULL = "From
+ * MAILER-DAEMON <date in UTC>"), then the message with every line
+ * matching ">*From " given one more '>' (the reader's EML_MBOX_RD undoes
+ * it), a line end if the message lacks one, and the blank line that
+ * ends a message (RFC 4155).  The final line ends are the message's own
+ * (CRLF if its last line ends so), the separator's are LF unless
+ * EML_MBOX_CRLF.  NULL with errno EINVAL if from_line is not a "From "
+ * line, ENOMEM if out of memory (next is freed either way).
+ */
+struct eml_sink *eml_filter_mbox(struct eml_sink *next,
+    const char *from_line, unsigned flags);
+/*
+ * Append one message to the mbox file path (created 0600 if missing),
+ * written as eml_filter_mbox does, under a dot-lock PATH.lock (created
+ * NFS-safe with link(); one older than 1024 s is stale and removed, as
+ * procmail does) and an fcntl write lock on the file (as mutt and
+ * procmail use both); each is tried for 2 s.  If the file does not end
+ * in a blank line, line ends are added first so the new "From " line
+ * starts a message.  eml_sink_close fsyncs and unlocks; eml_sink_abort,
+ * or an error anywhere in the chain, truncates the file back to its old
+ * size and unlocks.  NULL on error with *err_r EML_EINVAL (no path, bad
+ * from_line, not a regular file), EML_ENOMEM, or EML_EIO with errno
+ * (EAGAIN: still locked by someone else after 2 s).
+ */
+struct eml_sink *eml_sink_mbox(const char *path, const char *from_line,
+    unsigned flags, int *err_r);
+
+/* ------------------------------------------------------------------ */
 /* Structured fields: addresses, dates, message-ids.                   */
 
 struct eml_addr {
@@ -727,7 +840,7 @@ struct eml_addr {
 struct eml_addrlist {
 	struct eml_addr *v;
 	size_t n;
-	uint64_t defects;	/* bits EML_BIT(EML_D_*) */
+	struct eml_defects defects;	/* codes seen */
 };
 
 #define EML_MAX_ADDRS 10000	/* per field; more are dropped */
@@ -760,7 +873,7 @@ void eml_date_rfc5322(const struct eml_date *d, char buf[40]);
 struct eml_idlist {
 	char **v;		/* ids without angle brackets */
 	size_t n;
-	uint64_t defects;	/* bits EML_BIT(EML_D_*) */
+	struct eml_defects defects;	/* codes seen */
 };
 /* Parse a Message-ID / In-Reply-To / References value.  l must be
  * zeroed.  Lenient: ids without brackets, comments, phrases between. */
@@ -997,14 +1110,16 @@ int eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev);
 /* 1 if buf starts like an mbox ("From " line). */
 int eml_mbox_sniff(const void *buf, size_t len);
 /* Quote a message for mboxrd (">From " -> ">>From ", "From " -> ">From ")
- * with a separator line; appends to out. */
+ * with a separator line; appends to out (eml_filter_mbox into out, the
+ * separator's line end taken from the message's last line). */
 int eml_mbox_write(const char *from_line, const void *msg, size_t len,
     struct eml_buf *out);
 
 /* Maildir. */
 /* Deliver msg into dir/tmp then link into dir/new with a unique name
  * (created folders cur, new, tmp if create is set).  The file name
- * (without folder) is written to name_r (caller frees) if not NULL. */
+ * (without folder) is written to name_r (caller frees) if not NULL.
+ * The whole-buffer form of eml_sink_maildir. */
 int eml_maildir_deliver(const char *dir, const void *msg, size_t len,
     int create, char **name_r);
 /* List message files in dir/new and dir/cur, sorted by name; caller

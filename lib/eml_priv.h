@@ -126,5 +126,8 @@ struct eml_sink *emli_sink_new(size_t size, const struct emli_sink_ops *ops,
 /* Write all of p[0..n) to fd (EINTR and short writes handled): EML_OK or
  * EML_EIO with errno. */
 int emli_write_all(int fd, const void *p, size_t n);
+/* The host part of a Maildir name: h with '/', ':' and ',' as octal
+ * escapes ("\057"), into out[size] (maildir.c). */
+void emli_maildir_host(const char *h, char *out, size_t size);
 
 #endif /* EML_PRIV_H */
