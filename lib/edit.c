@@ -746,7 +746,7 @@ put_field(struct eml_edit *e, const char *f, size_t flen, size_t name_len,
 /* Fields that set edits did not find go at the end of the block. */
 static int
 put_missing(struct eml_edit *e, struct pedit *pv, size_t npv,
-    const struct eml_part *pt, int *added_r)
+    const struct eml_part *pt, int last_nl, int *added_r)
 {
 	size_t i, j;
 	int r;
@@ -794,6 +794,9 @@ put_missing(struct eml_edit *e, struct pedit *pv, size_t npv,
 		if (r != EML_OK)
 			return fail(e, r, "encoding a header field");
 		pe->done = 1;
+		/* after a field that ended the input without an EOL */
+		if (!last_nl && !*added_r && (r = puts_(e, eol(e))) != EML_OK)
+			return r;
 		*added_r = 1;
 		/* one field per name, whatever asked for it */
 		for (j = i + 1; pe->kind == R_HEADER && j < npv; j++)
@@ -1156,13 +1159,9 @@ end_held(struct eml_edit *e, const struct eml_event *ev)
 		if (h->len > 0)
 			last_nl = f[h->len - 1] == '\n';
 	}
-	if (d->npv > 0) {
-		/* a field without EOL at the end of the input */
-		if (!last_nl && (r = puts_(e, eol(e))) != EML_OK)
-			goto done;
-		if ((r = put_missing(e, d->pv, d->npv, pt, &added)) != EML_OK)
-			goto done;
-	}
+	if (d->npv > 0 && (r = put_missing(e, d->pv, d->npv, pt, last_nl,
+	    &added)) != EML_OK)
+		goto done;
 	/* new fields before a body that had no blank line: add one, or
 	 * the body would read as header */
 	if (ev->raw_len == 0 && added)

@@ -305,6 +305,144 @@ START_TEST(test_shared_corpus)
 }
 END_TEST
 
+
+/* The first Content-Type field of the top header block: [start, end)
+ * and its value, or start = end = where a new field goes. */
+struct ctfield {
+	uint64_t start, end;
+	int found, headers;
+};
+
+static void
+find_ctype(const char *buf, size_t len, struct ctfield *f)
+{
+	struct eml_parser *p = eml_parser_new(NULL);
+	struct eml_event ev;
+
+	memset(f, 0, sizeof(*f));
+	ck_assert_ptr_nonnull(p);
+	eml_parser_feed(p, buf, len);
+	eml_parser_finish(p);
+	while (eml_parser_next(p, &ev) > 0 && ev.type != EML_EV_END) {
+		if (ev.part == NULL || ev.part->depth != 0)
+			continue;
+		if (ev.type == EML_EV_HEADER) {
+			f->headers++;
+			if (!f->found && ev.name_len == 12 &&
+			    strncasecmp(ev.name, "Content-Type", 12) == 0) {
+				f->found = 1;
+				f->start = ev.offset;
+				f->end = ev.offset + ev.raw_len;
+			}
+		} else if (ev.type == EML_EV_HEADERS_END) {
+			if (!f->found)
+				f->start = f->end = ev.offset;
+			break;
+		}
+	}
+	eml_parser_free(p);
+}
+
+static void
+setup_charset_param(struct eml_edit *e, void *arg)
+{
+	ck_assert_int_eq(eml_edit_set_param(e, "", "Content-Type", "charset",
+	    "utf-8"), EML_OK);
+}
+
+/* Parameters of a Content-Type value other than charset, as a string. */
+static char *
+other_params(const char *v, size_t n)
+{
+	struct eml_ctype ct;
+	struct eml_buf b = { 0 };
+	size_t i;
+
+	memset(&ct, 0, sizeof(ct));
+	ck_assert_int_eq(eml_ctype_parse(v, n, &ct), EML_OK);
+	eml_buf_adds(&b, ct.type);
+	eml_buf_adds(&b, "/");
+	eml_buf_adds(&b, ct.subtype);
+	for (i = 0; i < ct.params.n; i++) {
+		if (strcmp(ct.params.v[i].name, "charset") == 0)
+			continue;
+		eml_buf_adds(&b, ";");
+		eml_buf_adds(&b, ct.params.v[i].name);
+		eml_buf_adds(&b, "=");
+		eml_buf_adds(&b, ct.params.v[i].value);
+	}
+	eml_ctype_free(&ct);
+	return eml_buf_steal(&b);
+}
+
+static void
+param_cb(const char *path, void *arg)
+{
+	struct stats *st = arg;
+	struct eml_buf out = { 0 };
+	struct ctfield f;
+	size_t len, tail;
+	char *buf = tu_slurp(path, &len), *a, *b;
+	const char *v, *nv;
+	struct eml_ctype ct;
+
+	ck_assert_ptr_nonnull(buf);
+	find_ctype(buf, len, &f);
+	/* a real Content-Type with a type: what a parameter edit is for */
+	if (!f.found) {
+		free(buf);
+		return;
+	}
+	ck_assert_int_eq(run_edit(buf, len, 61, setup_charset_param, NULL,
+	    &out), EML_OK);
+	tail = len - f.end;
+	/* every byte before and after the field is the input's */
+	ck_assert_msg(out.len >= f.start + tail &&
+	    memcmp(out.data, buf, f.start) == 0 &&
+	    memcmp(out.data + out.len - tail, buf + f.end, tail) == 0,
+	    "%s: bytes outside Content-Type changed", path);
+	/* and the field has the charset, its other parameters as they
+	 * were (RFC 2231 continuations of charset are gone) */
+	v = memchr(buf + f.start, ':', f.end - f.start);
+	nv = memchr(out.data + f.start, ':', out.len - tail - f.start);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_ptr_nonnull(nv);
+	v++;
+	nv++;
+	memset(&ct, 0, sizeof(ct));
+	ck_assert_int_eq(eml_ctype_parse(nv, out.data + out.len - tail - nv,
+	    &ct), EML_OK);
+	ck_assert_msg(eml_params_get(&ct.params, "charset") != NULL &&
+	    strcmp(eml_params_get(&ct.params, "charset"), "utf-8") == 0,
+	    "%s: no charset=utf-8 in %.*s", path,
+	    (int)(out.data + out.len - tail - nv), nv);
+	eml_ctype_free(&ct);
+	a = other_params(v, buf + f.end - v);
+	b = other_params(nv, out.data + out.len - tail - nv);
+	ck_assert_msg(strcmp(a, b) == 0, "%s: parameters %s became %s", path,
+	    a, b);
+	free(a);
+	free(b);
+	st->files++;
+	eml_buf_free(&out);
+	free(buf);
+}
+
+START_TEST(test_corpus_param_edit)
+{
+	struct stats st = { 0 };
+	const char *dir = tu_shared_corpus();
+
+	tu_walk("corpus/mime", NULL, param_cb, &st);
+	tu_walk("corpus/third_party", NULL, param_cb, &st);
+	if (dir != NULL)
+		tu_walk(dir, NULL, param_cb, &st);
+	printf("edit param: charset set in %lu messages, every other byte "
+	    "and parameter kept\n", st.files);
+	ck_assert_uint_gt(st.files, 20);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Removal and replacement, exactly.                                   */
 
@@ -1078,6 +1216,7 @@ eml_edit_suite(void)
 	tcase_add_test(tc, test_hold_cap);
 	tcase_add_test(tc, test_corpus_identity_and_remove);
 	tcase_add_test(tc, test_shared_corpus);
+	tcase_add_test(tc, test_corpus_param_edit);
 	tcase_add_test(tc, test_strip_1gib_bounded);
 	suite_add_tcase(s, tc);
 	return s;
