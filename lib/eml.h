@@ -1028,8 +1028,10 @@ int eml_edit_set_param(struct eml_edit *e, const char *section,
 /* Re-encode the leaf body at section to cte (enum eml_cte below
  * EML_CTE_UUENCODE, -1 = keep) and/or charset (NULL = keep): decode,
  * convert, encode as it streams; Content-Transfer-Encoding and the
- * charset parameter are set to match.  A body in a charset iconv does
- * not know keeps its charset; an unknown target fails (EML_ECHARSET). */
+ * charset parameter are set to match.  QP is binary-safe (CR and LF
+ * encoded) for other than text/ *.  A body in a charset iconv does not
+ * know keeps its charset; an unknown target, or text the target cannot
+ * hold, fails the edit (EML_ECHARSET: pick UTF-8). */
 int eml_edit_reencode(struct eml_edit *e, const char *section, int cte,
     const char *charset);
 /* SMTP without 8BITMIME (RFC 6152): every 8bit or binary leaf becomes
