@@ -69,7 +69,7 @@ struct eml_edit {
 	unsigned applied;
 
 	struct rule *rules;
-	size_t nrules;
+	size_t nrules, rcap;
 	int (*decide)(void *, const struct eml_part *, const char *, size_t,
 	    struct eml_edit_decision *);
 	void *decide_ctx;
@@ -223,13 +223,13 @@ add_rule(struct eml_edit *e, const struct rule *tmpl)
 		return e->err;
 	if (e->nrules >= MAX_RULES)
 		return EML_ELIMIT;
-	if ((e->nrules & (e->nrules + 1)) == 0 || e->rules == NULL) {
-		/* grow to the next power of two minus one boundary */
-		size_t cap = e->nrules ? (e->nrules + 1) * 2 : 4;
+	if (e->nrules == e->rcap) {
+		size_t cap = e->rcap ? e->rcap * 2 : 4;
 
 		if ((v = realloc(e->rules, cap * sizeof(*v))) == NULL)
 			return EML_ENOMEM;
 		e->rules = v;
+		e->rcap = cap;
 	}
 	r = &e->rules[e->nrules];
 	*r = *tmpl;
@@ -986,7 +986,8 @@ put_source(struct eml_edit *e, struct eml_sink *s,
 	int r = EML_OK;
 
 	if (c->data != NULL || (!c->use_fd && c->read == NULL))
-		return c->len > 0 ? eml_sink_write(s, c->data, c->len) : EML_OK;
+		return c->len > 0 && c->data != NULL ?
+		    eml_sink_write(s, c->data, c->len) : EML_OK;
 	if ((buf = malloc(READ_CHUNK)) == NULL)
 		return EML_ENOMEM;
 	for (;;) {

@@ -964,7 +964,7 @@ struct eml_edit;
  * EOF, not closed) when use_fd is set, else read() until it returns 0
  * (<0: an EML_E* code, which the edit returns). */
 struct eml_edit_content {
-	const char *ctype;	/* field value, NULL = application/octet-stream */
+	const char *ctype;	/* NULL: application/octet-stream */
 	const char *disposition; /* "attachment", "inline" or NULL */
 	const char *filename;	/* UTF-8 or NULL (then disposition
 				 * defaults to attachment) */

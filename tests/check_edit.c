@@ -826,6 +826,7 @@ START_TEST(test_rule_args)
 	struct eml_buf b = { 0 };
 	struct eml_sink *s = eml_sink_buf(&b);
 	struct eml_edit *e = eml_edit_new(s, NULL);
+	int i;
 
 	ck_assert_ptr_null(eml_edit_new(NULL, NULL));
 	ck_assert_int_eq(eml_edit_set_header(e, "", "Bad Name", "x"),
@@ -838,6 +839,10 @@ START_TEST(test_rule_args)
 	ck_assert_int_eq(eml_edit_reencode(e, "1", EML_CTE_UUENCODE, NULL),
 	    EML_EINVAL);
 	ck_assert_int_eq(eml_edit_remove(e, NULL), EML_EINVAL);
+	/* rules are capped: 1024 */
+	for (i = 0; i < 1024; i++)
+		ck_assert_int_eq(eml_edit_remove(e, "9"), EML_OK);
+	ck_assert_int_eq(eml_edit_remove(e, "9"), EML_ELIMIT);
 	eml_edit_free(e);
 	eml_edit_free(NULL);
 	eml_sink_close(s);
