@@ -1071,6 +1071,144 @@ int eml_build_write(const struct eml_build *b, const char *eol,
     struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
+/* Streaming edits: rules applied while copying the parser's raw       */
+/* slices to a sink, so every byte no rule touches is the input's.     */
+/*
+ * Feed the message in any chunks; the output goes to the sink as it is
+ * parsed.  Memory is bounded whatever the message size: bodies are
+ * never held (a removed or replaced body is skipped as it streams, a
+ * re-encoded one goes through decode, charset and encode filters); of a
+ * part that a rule or the callback could address, the delimiter line
+ * and the header block are held until its header ends (capped by the
+ * parser's max_header_block + max_header_bytes, else EML_ELIMIT); any
+ * other part streams one header field at a time.
+ *
+ * Sections are the parser's (struct eml_part): children of a multipart
+ * are S.1, S.2, ...; a message that is not multipart has its body at
+ * S.1 ("1" at the top).  Besides: "" (and "HEADER") is always the top
+ * header block, "N.HEADER" (RFC 3501 6.4.5) the header of the message
+ * inside message/rfc822 part N, and "N" the part N itself (not the
+ * multipart message it may hold, which the parser also calls N).
+ *
+ * Rules are decided when a part's header ends, in the order given; the
+ * first remove, replace or re-encode that addresses a part wins (the
+ * callback's decision before all), header and parameter edits all
+ * apply.  Sizes are not known then: a tool that strips by size parses
+ * once for the sections (eml_part.raw_size) and edits by section.
+ * Edits need the part's own delimiter: the message itself cannot be
+ * removed or replaced, nor can the message inside a message/rfc822
+ * part be removed (replace it, or remove the message/rfc822 part).
+ * Strings given to the rule functions are copied; content pointers in
+ * struct eml_edit_content are borrowed until eml_edit_finish.
+ */
+struct eml_edit;
+
+/* What replaces a part: header fields made from ctype, disposition and
+ * filename (RFC 2231 when needed; line ends as the input's), a blank
+ * line, then the source encoded in cte as it is read.  With raw_entity
+ * the source is a whole entity (fields, blank line, body) copied as it
+ * is.  The source is data[0..len) when data is set, else fd (read to
+ * EOF, not closed) when use_fd is set, else read() until it returns 0
+ * (<0: an EML_E* code, which the edit returns). */
+struct eml_edit_content {
+	const char *ctype;	/* NULL: application/octet-stream */
+	const char *disposition; /* "attachment", "inline" or NULL */
+	const char *filename;	/* UTF-8 or NULL (then disposition
+				 * defaults to attachment) */
+	enum eml_cte cte;	/* how the body is written */
+	int raw_entity;
+	const void *data;
+	size_t len;
+	int use_fd;
+	int fd;
+	long (*read)(void *ctx, void *buf, size_t n);
+	void *read_ctx;
+};
+
+enum eml_edit_action {
+	EML_EDIT_KEEP = 0,	/* as it is (header edits still apply) */
+	EML_EDIT_REMOVE,	/* part and its delimiter go */
+	EML_EDIT_REPLACE,	/* header and body become content */
+	EML_EDIT_REENCODE	/* leaf body to cte and/or charset */
+};
+
+/* What the callback decides for one part (zeroed, KEEP, cte -1). */
+struct eml_edit_decision {
+	enum eml_edit_action action;
+	struct eml_edit_content content;	/* REPLACE; used at once */
+	int cte;			/* REENCODE: enum eml_cte or -1 */
+	const char *charset;		/* REENCODE: target or NULL */
+};
+
+/* An editor writing to out (not owned: close it after _finish).  opts
+ * are the parser's (NULL = defaults; EML_PARSE_DECODE is ignored).
+ * Returns NULL if out is NULL or out of memory. */
+struct eml_edit *eml_edit_new(struct eml_sink *out,
+    const struct eml_parser_opts *opts);
+/* Free e; the sink stays open.  NULL is a no-op. */
+void eml_edit_free(struct eml_edit *e);
+
+/* Rules, before the first feed.  Each returns EML_OK, EML_EINVAL (bad
+ * name, value with CR or LF), EML_ENOMEM or EML_ELIMIT (over 1024). */
+/* Remove the part at section: its delimiter, header and body go, so
+ * the multipart stays well-formed (it may be left with no parts). */
+int eml_edit_remove(struct eml_edit *e, const char *section);
+/* Replace the header and body of the part at section with c. */
+int eml_edit_replace(struct eml_edit *e, const char *section,
+    const struct eml_edit_content *c);
+/* Set header field name of the header block at section to utf8
+ * (encoded with eml_hdr_encode): the first field of that name is
+ * rewritten where it is, later ones go, and if there is none it is
+ * added at the end of the block.  utf8 NULL removes every field of that
+ * name.  Every other field stays byte for byte. */
+int eml_edit_set_header(struct eml_edit *e, const char *section,
+    const char *name, const char *utf8);
+/* Set (utf8) or remove (NULL) parameter param of the first field named
+ * field (Content-Type, Content-Disposition) at section.  Only the
+ * parameter's bytes change: the first occurrence is rewritten in place
+ * (quoted, or RFC 2231 when it needs it), other occurrences and RFC 2231
+ * continuations go with their ';', a new one is appended to the value;
+ * a missing field is added (Content-Type: the part's type; else
+ * "attachment"). */
+int eml_edit_set_param(struct eml_edit *e, const char *section,
+    const char *field, const char *param, const char *utf8);
+/* Re-encode the leaf body at section to cte (enum eml_cte below
+ * EML_CTE_UUENCODE, -1 = keep) and/or charset (NULL = keep): decode,
+ * convert, encode as it streams; Content-Transfer-Encoding and the
+ * charset parameter are set to match.  QP is binary-safe (CR and LF
+ * encoded) for other than text/ *.  A body in a charset iconv does not
+ * know keeps its charset; an unknown target, or text the target cannot
+ * hold, fails the edit (EML_ECHARSET: pick UTF-8). */
+int eml_edit_reencode(struct eml_edit *e, const char *section, int cte,
+    const char *charset);
+/* SMTP without 8BITMIME (RFC 6152): every 8bit or binary leaf becomes
+ * quoted-printable (text/ *) or base64 (other types), and a multipart or
+ * message labelled 8bit or binary is labelled 7bit.  Headers are not
+ * changed (8-bit headers need SMTPUTF8).  Declared-7bit parts are
+ * trusted. */
+int eml_edit_7bit(struct eml_edit *e);
+/* Call decide for every part when its header ends: part is final, hdr
+ * the raw header block (fields as written), *d_r zeroed with KEEP and
+ * cte -1.  Return EML_OK, or <0 to stop the edit with that error. */
+int eml_edit_set_callback(struct eml_edit *e,
+    int (*decide)(void *ctx, const struct eml_part *part, const char *hdr,
+    size_t hdr_len, struct eml_edit_decision *d_r), void *ctx);
+
+/* Feed input; writes what is decided to the sink.  Returns EML_OK or
+ * <0 (sticky): the sink's error, EML_ENOMEM, EML_ELIMIT (a held header
+ * block over its cap), EML_ECHARSET, or the callback's. */
+int eml_edit_feed(struct eml_edit *e, const void *buf, size_t len);
+/* Input ended: write the rest.  Does not close the sink. */
+int eml_edit_finish(struct eml_edit *e);
+/* Read fd to EOF through the editor, then _finish. */
+int eml_edit_fd(struct eml_edit *e, int fd);
+/* Parts that a rule or decision changed (removed, replaced, re-encoded
+ * or with header edits) so far. */
+unsigned eml_edit_applied(const struct eml_edit *e);
+/* Text of the first error, owned by e. */
+const char *eml_edit_errmsg(const struct eml_edit *e);
+
+/* ------------------------------------------------------------------ */
 /* Input: files, pipes, gzip, mmap; mailbox formats.                   */
 
 struct eml_input;
