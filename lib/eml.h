@@ -837,6 +837,9 @@ int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
 /* Pass at most max bytes: a write that would go past max fails with
  * EML_ELIMIT and passes none of its bytes (nor does any later one). */
 struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
+/* gzip-compress (RFC 1952; what eml_input_open reads back) at level 1..9
+ * (other values: zlib's default); close writes the trailer. */
+struct eml_sink *eml_filter_gzip(struct eml_sink *next, int level);
 
 /* ------------------------------------------------------------------ */
 /* Mailbox delivery: sinks that write one message into a mailbox.      */
