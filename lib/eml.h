@@ -757,6 +757,13 @@ struct eml_sink *eml_sink_buf(struct eml_buf *b);
  * eml_sink_abort.  ctx stays the caller's. */
 struct eml_sink *eml_sink_cb(int (*write)(void *ctx, const void *p,
     size_t n), int (*close)(void *ctx), void *ctx);
+/* A sink that writes into parent without owning it: closing or aborting
+ * it leaves parent open.  For a filter chain that ends inside a larger
+ * output (one part's body in a message): build the chain on
+ * eml_sink_sub(out), close the chain, go on writing to out.  A failed
+ * write fails parent too (its error is sticky there as well).  parent
+ * must outlive it.  NULL if out of memory or parent is NULL. */
+struct eml_sink *eml_sink_sub(struct eml_sink *parent);
 /* Write n bytes (n == 0 is a no-op).  Returns EML_OK or <0. */
 int eml_sink_write(struct eml_sink *s, const void *p, size_t n);
 /* Write a NUL-terminated string. */
@@ -803,14 +810,18 @@ struct eml_sink *eml_filter_decode(struct eml_sink *next, enum eml_cte cte);
  * unknown give NULL with errno EINVAL (next is freed). */
 struct eml_sink *eml_filter_encode(struct eml_sink *next, enum eml_cte cte,
     int crlf);
-/* Convert from charset from to charset to with iconv (labels resolved as
- * eml_charset_canon does).  A multibyte character split across writes
+/* Convert from charset from to charset to with iconv.  from is read as
+ * real mail means it (eml_charset_canon: "shift_jis" is CP932,
+ * "iso-8859-1" windows-1252); to is the exact charset named when iconv
+ * knows it (else its eml_charset_canon name).  A multibyte character split across writes
  * converts right.  When to is UTF-8, bytes invalid in from become U+FFFD
- * (one per invalid byte).  When to is another charset, a character it
+ * (one per invalid byte; UTF-8 input is checked by the filter itself,
+ * one per maximal invalid subpart, and 5- and 6-byte forms are invalid).  When to is another charset, a character it
  * cannot hold (or input invalid in from) is an error, EML_ECHARSET: no
  * silent substitute, the caller picks a charset that can hold the text
- * (UTF-8 always can).  Input ending inside a character is EML_ECHARSET
- * at close (U+FFFD when to is UTF-8).  Stateful charsets (ISO-2022-JP)
+ * (UTF-8 always can; from UTF-8 to an ISO-2022 charset an ESC in the
+ * text is such a character).  Input ending inside a character is
+ * EML_ECHARSET at close (U+FFFD when to is UTF-8).  Stateful charsets (ISO-2022-JP)
  * get their final shift sequence at close.  NULL with errno EINVAL if
  * either charset is unknown to iconv (next is freed). */
 struct eml_sink *eml_filter_charset(struct eml_sink *next, const char *from,
@@ -1036,6 +1047,9 @@ void eml_transport_event(struct eml_transport *t,
 /* Serialise msg exactly as parsed (byte-identical to the input when it
  * was not modified).  Appends to out. */
 int eml_msg_write(const struct eml_msg *msg, struct eml_buf *out);
+/* The same into a sink, piece by piece (nothing is copied); out is not
+ * closed.  Returns EML_OK or the sink's error. */
+int eml_msg_write_sink(const struct eml_msg *msg, struct eml_sink *out);
 
 /* A message under construction.  Headers are kept in order; parts are a
  * tree.  All strings are copied in. */
@@ -1065,6 +1079,16 @@ int eml_build_set_text(struct eml_build *b, const char *subtype,
  * data.  The message becomes multipart/mixed if it was not. */
 int eml_build_attach(struct eml_build *b, const char *ctype,
     const char *filename, const void *data, size_t len);
+/* The same with the data read from fd when the message is written: from
+ * its current offset to end of file, base64-encoded as it is read, so it
+ * never has to fit in memory.  fd is not closed and must stay open until
+ * the write; a second write reads on from where the first stopped (for
+ * a file, lseek it back first).  A message ctype (message/rfc822...) becomes
+ * application/octet-stream (its body cannot be checked for 7bit/8bit
+ * lines first, and RFC 2046 5.2.1 forbids base64 there).  A read error
+ * makes the write fail with EML_EIO. */
+int eml_build_attach_fd(struct eml_build *b, const char *ctype,
+    const char *filename, int fd);
 /* Serialise with eol "\r\n" or "\n": bodies get base64 or QP as needed
  * with lines under 76 columns, boundaries that cannot occur in the
  * content.  A build from a parsed message keeps that message's own line
@@ -1072,6 +1096,17 @@ int eml_build_attach(struct eml_build *b, const char *ctype,
  * left as it was.  Returns EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT. */
 int eml_build_write(const struct eml_build *b, const char *eol,
     struct eml_buf *out);
+/* The same into a sink, written as it is encoded (attachments from
+ * descriptors are read and encoded on the way): no output is held in
+ * memory.  The boundary is 128 random bits after "=_emlkit_", which
+ * base64 and quoted-printable output cannot contain; what goes out
+ * unencoded (7bit text, message/rfc822 parts, a parsed body, file names)
+ * is searched for it.  out is not closed.  On error out has a partial
+ * message: abort it (eml_sink_abort discards a delivery sink).  Returns
+ * EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT, EML_EIO or the sink's
+ * error. */
+int eml_build_write_sink(const struct eml_build *b, const char *eol,
+    struct eml_sink *out);
 
 /* ------------------------------------------------------------------ */
 /* Streaming edits: rules applied while copying the parser's raw       */
