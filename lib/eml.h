@@ -1042,6 +1042,35 @@ void eml_transport_event(struct eml_transport *t,
     const struct eml_event *ev);
 
 /* ------------------------------------------------------------------ */
+/* Safe file names.                                                    */
+
+#define EML_FNAME_MAX	255	/* bytes; NAME_MAX of common file systems */
+
+/*
+ * Make a file name from a message (name[0..len), UTF-8 as
+ * eml_node_disposition gives it; may be NULL) safe to create in a
+ * directory on any platform, appending it to out (NUL-terminated):
+ * - only the last path component is kept ('/' and '\' both separate);
+ * - Windows' reserved characters <>:"|?* and look-alikes of the
+ *   separators become '_', so do bytes that are not UTF-8;
+ * - control characters, bidi embeddings, overrides and isolates,
+ *   zero-width and other invisible format characters are removed;
+ * - no leading '.', '-', '~' or space, no trailing '.' or space, no
+ *   ".." (runs of dots become one);
+ * - Windows device names (CON, NUL, COM1, LPT1, "con.txt", ...) get a
+ *   leading '_';
+ * - at most max bytes (0 = EML_FNAME_MAX; less than 16 is EML_EINVAL),
+ *   cut at a character boundary, keeping an extension of up to 16;
+ * - letters and marks of every script are kept as they are.
+ * When nothing usable is left, the name is made from section and ctype:
+ * "part-1.2.pdf" ("part-1.bin" without them).  Returns EML_OK,
+ * EML_EINVAL, EML_ENOMEM or EML_ELIMIT (out->max; out is left as it
+ * was).
+ */
+int eml_fname_safe(const char *name, size_t len, const char *ctype,
+    const char *section, size_t max, struct eml_buf *out);
+
+/* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
 
 /* Serialise msg exactly as parsed (byte-identical to the input when it
