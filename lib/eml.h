@@ -1319,6 +1319,11 @@ struct eml_mbox_event {
 	size_t len;
 	uint64_t offset;	/* input offset of data[0] */
 	unsigned long index;	/* 1-based message number */
+	/* END: "From " lines inside the message that do not follow a blank
+	 * line, so are body text (RFC 4155), left unquoted by an mboxo
+	 * writer (EML_D_MBOX_FROM_UNQUOTED); and the offset of the first. */
+	unsigned long from_unquoted;
+	uint64_t from_unquoted_offset;
 };
 /* Next event: 1, 0 (need more input), <0 error.  Same rules as the
  * parser: data points into the fed buffer or the splitter's own. */
