@@ -257,13 +257,24 @@ eml_edit_remove(struct eml_edit *e, const char *section)
 	return add_rule(e, &r);
 }
 
+/* What goes into a header field must not end it (no CR or LF): a
+ * file name from outside must not add fields of its own. */
+static int
+content_ok(const struct eml_edit_content *c)
+{
+	return (c->ctype == NULL || strpbrk(c->ctype, "\r\n") == NULL) &&
+	    (c->disposition == NULL ||
+	    strpbrk(c->disposition, "\r\n") == NULL) &&
+	    (c->filename == NULL || strpbrk(c->filename, "\r\n") == NULL);
+}
+
 int
 eml_edit_replace(struct eml_edit *e, const char *section,
     const struct eml_edit_content *c)
 {
 	struct rule r = { .kind = R_REPLACE };
 
-	if (section == NULL || c == NULL)
+	if (section == NULL || c == NULL || !content_ok(c))
 		return EML_EINVAL;
 	r.section = (char *)(uintptr_t)section;
 	r.content = *c;
@@ -1085,6 +1096,8 @@ decide(struct eml_edit *e, const struct eml_part *pt, struct decision *d)
 		if ((r = e->decide(e->decide_ctx, pt, e->hold.data != NULL ?
 		    e->hold.data + hoff : "", e->hold.len - hoff, &cd)) < 0)
 			return fail(e, r, "the edit callback");
+		if (cd.action == EML_EDIT_REPLACE && !content_ok(&cd.content))
+			return fail(e, EML_EINVAL, "the edit callback's content");
 		if (cd.action == EML_EDIT_REMOVE ||
 		    cd.action == EML_EDIT_REPLACE) {
 			d->action = cd.action;
@@ -1416,10 +1429,14 @@ event(struct eml_edit *e, const struct eml_event *ev)
 		    (r = puts_(e, eol(e))) != EML_OK)
 			return r;
 	}
+	/* a held delimiter waits for its part only: at the parts limit
+	 * the multipart's epilogue, or its end, comes instead */
+	if (e->delim_pending && !e->holding &&
+	    ev->type != EML_EV_PART_BEGIN && ev->type != EML_EV_DIAG &&
+	    (r = flush_delim(e)) != EML_OK)
+		return r;
 	switch (ev->type) {
 	case EML_EV_BOUNDARY:
-		if (e->delim_pending && (r = flush_delim(e)) != EML_OK)
-			return r;
 		if (ev->is_close || e->nrules + (e->decide != NULL) == 0)
 			return put(e, ev->raw, ev->raw_len);
 		/* wait for the part: it may go, and its delimiter with it */
@@ -1479,6 +1496,8 @@ drain(struct eml_edit *e)
 	while ((r = eml_parser_next(e->p, &ev)) > 0) {
 		if (ev.type == EML_EV_END) {
 			e->finished = 1;
+			if ((r = flush_delim(e)) != EML_OK)
+				return r;
 			continue;
 		}
 		if ((r = event(e, &ev)) != EML_OK)

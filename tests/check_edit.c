@@ -826,6 +826,7 @@ START_TEST(test_rule_args)
 	struct eml_buf b = { 0 };
 	struct eml_sink *s = eml_sink_buf(&b);
 	struct eml_edit *e = eml_edit_new(s, NULL);
+	struct eml_edit_content c = { 0 };
 	int i;
 
 	ck_assert_ptr_null(eml_edit_new(NULL, NULL));
@@ -839,6 +840,12 @@ START_TEST(test_rule_args)
 	ck_assert_int_eq(eml_edit_reencode(e, "1", EML_CTE_UUENCODE, NULL),
 	    EML_EINVAL);
 	ck_assert_int_eq(eml_edit_remove(e, NULL), EML_EINVAL);
+	/* no field of the replacement can be ended from outside */
+	c.filename = "a.txt\r\nBcc: victim@example.org";
+	ck_assert_int_eq(eml_edit_replace(e, "1", &c), EML_EINVAL);
+	c.filename = NULL;
+	c.ctype = "text/plain\nX: y";
+	ck_assert_int_eq(eml_edit_replace(e, "1", &c), EML_EINVAL);
 	/* rules are capped: 1024 */
 	for (i = 0; i < 1024; i++)
 		ck_assert_int_eq(eml_edit_remove(e, "9"), EML_OK);
@@ -1213,6 +1220,38 @@ START_TEST(test_guard_check)
 }
 END_TEST
 
+
+/* At the parts limit a delimiter has no part after it: it is written
+ * all the same, at the end of the input or before the epilogue. */
+START_TEST(test_parts_limit)
+{
+	static const char *const ins[] = {
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n",
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n"
+		    "rest\n--b--\n",
+	};
+	struct eml_parser_opts o = { .max_parts = 2 };
+	struct eml_buf b = { 0 };
+	struct eml_sink *s;
+	struct eml_edit *e;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		eml_buf_reset(&b);
+		s = eml_sink_buf(&b);
+		e = eml_edit_new(s, &o);
+		ck_assert_int_eq(eml_edit_remove(e, "9"), EML_OK);
+		ck_assert_int_eq(eml_edit_feed(e, ins[i], strlen(ins[i])),
+		    EML_OK);
+		ck_assert_int_eq(eml_edit_finish(e), EML_OK);
+		eml_edit_free(e);
+		ck_assert_int_eq(eml_sink_close(s), EML_OK);
+		ck_assert_str_eq(b.data, ins[i]);
+	}
+	eml_buf_free(&b);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Errors                                                               */
 
@@ -1427,6 +1466,7 @@ eml_edit_suite(void)
 	tcase_add_test(tc, test_corpus_7bit);
 	tcase_add_test(tc, test_guard_qp);
 	tcase_add_test(tc, test_guard_check);
+	tcase_add_test(tc, test_parts_limit);
 	tcase_add_test(tc, test_sink_error);
 	tcase_add_test(tc, test_hold_cap);
 	tcase_add_test(tc, test_corpus_identity_and_remove);
