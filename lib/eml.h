@@ -480,6 +480,38 @@ int eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b);
 int eml_node_bodies(const struct eml_node *top, struct eml_bodies *b);
 void eml_bodies_free(struct eml_bodies *b);
 
+/* The same selection over a structure-only description of a message,
+ * for a caller that streamed the message instead of keeping it (eml-json
+ * keeps the structure, not the bodies).  A shape is what the selection
+ * looks at; first_child is followed for multipart/ types only. */
+struct eml_shape {
+	const struct eml_shape *first_child, *next;
+	const char *ctype;		/* "text/plain", lower-case */
+	const char *disposition;	/* "attachment", "inline", "" */
+	int has_name;			/* a file name was given */
+	const void *user;		/* the caller's own node */
+};
+struct eml_shape_bodies {
+	const struct eml_shape **text;
+	size_t ntext;
+	const struct eml_shape **html;
+	size_t nhtml;
+	const struct eml_shape **attachments;
+	size_t nattachments;
+};
+/* Fill *b for the message whose top part is top.  Returns EML_OK or
+ * EML_ENOMEM (b is then empty).  Free with eml_shape_bodies_free. */
+int eml_shape_bodies(const struct eml_shape *top, struct eml_shape_bodies *b);
+void eml_shape_bodies_free(struct eml_shape_bodies *b);
+
+#define EML_PREVIEW_CHARS	256	/* RFC 8621 4.1.4 "preview" */
+/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4): with html
+ * set, tags, comments, <style> and <script> contents are dropped and the
+ * common entities decoded; whitespace runs become one space; at most
+ * EML_PREVIEW_CHARS characters, never a partial one.  Appends to out.
+ * Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+int eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out);
+
 /* ------------------------------------------------------------------ */
 /* Header field values.                                                */
 
@@ -488,9 +520,19 @@ void eml_bodies_free(struct eml_bodies *b);
 int eml_hdr_unfold(const char *v, size_t len, struct eml_buf *out);
 /* Decode an unstructured value to UTF-8: unfold, decode RFC 2047 words
  * leniently, accept raw UTF-8 (RFC 6532) and decode other 8-bit bytes with
- * fallback (NULL = windows-1252).  *defects_r (may be NULL) gets codes. */
+ * fallback, a fallback list (see eml_charset_fallback; NULL =
+ * windows-1252): UTF-8 runs stay UTF-8, the rest goes through the list.
+ * *defects_r (may be NULL) gets codes. */
 int eml_hdr_decode(const char *v, size_t len, const char *fallback,
     struct eml_buf *out, struct eml_defects *defects_r);
+/* The fallback list for msg's raw 8-bit header bytes: the charset of
+ * the message's own first text part (not one inside an attached
+ * message), when it is a known charset other than US-ASCII or UTF-8,
+ * then deflt (NULL = "windows-1252"): "big5,windows-1252".  Pass it as
+ * the fallback of eml_hdr_decode, eml_addr_parse, ...  Written to
+ * buf[size]; returns EML_OK, EML_ELIMIT (too small) or EML_EINVAL. */
+int eml_msg_fallback(const struct eml_msg *msg, const char *deflt,
+    char *buf, size_t size);
 /* Encode a UTF-8 value for a header field named name: plain when it is
  * ASCII with short enough words, else RFC 2047 words where needed, folded
  * at 78 columns with eol ("\r\n" or "\n").  Appends "Name: value" + eol. */
@@ -529,13 +571,28 @@ const char *eml_charset_canon(const char *label);
 /* 1 if charset is known to iconv (after aliasing). */
 int eml_charset_known(const char *label);
 /* Convert in[0..len) from charset to UTF-8, appending to out.  Invalid
- * bytes become U+FFFD; an unknown charset uses fallback (NULL =
- * windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
+ * bytes become U+FFFD; an unknown charset uses fallback (a fallback list
+ * as for eml_charset_fallback; NULL = windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
  * EML_ELIMIT. */
 int eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r);
 /* 1 if s[0..len) is valid UTF-8. */
 int eml_utf8_valid(const char *s, size_t len);
+/*
+ * Undeclared 8-bit text (raw header bytes, an unknown charset) to UTF-8,
+ * appended to out.  fallbacks is a fallback list: one charset or several
+ * separated by commas ("big5,windows-1252"; NULL = "windows-1252"), and
+ * every function here that takes a fallback accepts such a list.  Valid
+ * UTF-8 is kept as it is (RFC 6532).  Otherwise each entry but the last
+ * is tried on the whole text and taken if it converts without an error
+ * (multibyte charsets like big5 are tried so even when last); the last
+ * decodes the text mixed: valid UTF-8 sequences stay UTF-8, the bytes
+ * around them go through that charset ("caf\xe9 \xc3\xa9" with
+ * windows-1252 is "caf\u00e9 \u00e9").  Unknown entries are skipped; at
+ * most 8 are tried.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT.
+ */
+int eml_charset_fallback(const char *fallbacks, const char *in, size_t len,
+    struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Transfer codecs: init/step/finish, caller-owned state and output.    */
@@ -553,10 +610,20 @@ struct eml_b64_dec {
 	unsigned nacc;		/* sextets in acc (0..3) */
 	unsigned pad;		/* '=' seen */
 	uint64_t garbage;	/* bytes skipped that were not alphabet/WSP */
+	int bol;		/* at a line start (only blanks since LF) */
+	int started;		/* an alphabet byte was seen */
+	int ended;		/* the data ended: padding or a text line */
+	unsigned padneed;	/* '=' still expected after the end */
+	uint64_t trailing;	/* non-blank bytes after the end, not decoded */
+	uint64_t badpad;	/* missing or misplaced '=' */
 };
 void eml_b64_dec_init(struct eml_b64_dec *s);
 /* Decode len bytes; writes at most EML_B64_DECODED_MAX(len) bytes to out
- * and returns how many.  Whitespace and garbage are skipped. */
+ * and returns how many.  Whitespace and garbage are skipped.  The data
+ * ends after the padding that completes a group, or at the first line,
+ * once data has begun, whose first non-blank byte is neither alphabet nor
+ * '=' (a list footer appended to the body): the rest is not decoded, its
+ * non-blank bytes are counted in trailing. */
 size_t eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
     void *out);
 /* Flush a final partial group (missing padding is tolerated); writes at
@@ -859,11 +926,16 @@ struct eml_date {
 	time_t utc;		/* seconds since the epoch, UTC */
 	int offset;		/* zone offset in minutes east of UTC */
 	int lenient;		/* 1 if an obsolete or broken form was used */
+	int zone_unknown;	/* "-0000": local time, zone unknown (RFC
+				 * 5322 3.3); formatted as "-00:00" */
+	struct eml_defects defects; /* EML_D_DATE_LENIENT or _INVALID */
 };
 
 /* Parse an RFC 5322 date-time leniently (obsolete zones, 2-digit years,
- * missing day name or seconds, common broken forms).  Returns EML_OK or
- * EML_EFORMAT if nothing usable was found. */
+ * missing day name or seconds, 12-hour clocks, zones without a sign,
+ * common broken forms).  Returns EML_OK or EML_EFORMAT if nothing usable
+ * was found; either way d->defects says what was wrong (DATE_INVALID on
+ * EML_EFORMAT, DATE_LENIENT when lenient is set). */
 int eml_date_parse(const char *v, size_t len, struct eml_date *d);
 /* Format as RFC 3339 ("2026-11-26T14:40:53+01:00") into buf (>= 26). */
 void eml_date_rfc3339(const struct eml_date *d, char buf[32]);
@@ -879,6 +951,81 @@ struct eml_idlist {
  * zeroed.  Lenient: ids without brackets, comments, phrases between. */
 int eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l);
 void eml_msgid_free(struct eml_idlist *l);
+
+/* ------------------------------------------------------------------ */
+/* Envelope and transport: what an SMTP client needs besides the bytes. */
+
+#define EML_MAX_RCPTS	10000	/* recipients kept; more set ADDR_INVALID */
+
+/*
+ * Envelope recipients, collected field by field from the top-level
+ * header (the HEADER events with ev.part->depth == 0, in order), so the
+ * message need not be in memory.  To, Cc and Bcc give the recipients;
+ * when the message has Resent- fields naming destinations, the most
+ * recent Resent- block's (the first one: RFC 5322 3.6.6, blocks are
+ * prepended) Resent-To, Resent-Cc and Resent-Bcc give them instead.
+ * Only valid addr-specs are kept (group names and phrases are not
+ * recipients), in order of first appearance, deduplicated with the
+ * domain compared case-insensitively and the local part exactly (RFC
+ * 5321 2.4).
+ */
+struct eml_rcpts;
+/* New empty collector, NULL if out of memory. */
+struct eml_rcpts *eml_rcpts_new(void);
+/* Feed one header field (name without colon, raw value).  Fields that
+ * are not address fields are used only to find where the Resent- block
+ * ends.  fallback: fallback list for raw 8-bit names.  Returns EML_OK,
+ * EML_ENOMEM or EML_EINVAL. */
+int eml_rcpts_field(struct eml_rcpts *r, const char *name, size_t nlen,
+    const char *value, size_t vlen, const char *fallback);
+/* Feed every top-level field of the header block at the start of
+ * buf[0..len) (a whole message or just its header; parsing stops at the
+ * blank line). */
+int eml_rcpts_from_header(const char *buf, size_t len, const char *fallback,
+    struct eml_rcpts *r);
+/* The recipients so far: *v_r[0..*n_r), strings owned by r. */
+void eml_rcpts_list(const struct eml_rcpts *r, char *const **v_r,
+    size_t *n_r);
+/* 1 if the list comes from a Resent- block. */
+int eml_rcpts_resent(const struct eml_rcpts *r);
+/* Codes of the address fields seen (ADDR_INVALID, ADDR_SPOOF, ...). */
+const struct eml_defects *eml_rcpts_defects(const struct eml_rcpts *r);
+/* 1 if a recipient is not ASCII, so the envelope needs SMTPUTF8. */
+int eml_rcpts_need_smtputf8(const struct eml_rcpts *r);
+void eml_rcpts_free(struct eml_rcpts *r);
+
+/* 1 if a top-level header field must not be sent: Bcc and Resent-Bcc
+ * (RFC 5322 3.6.3).  Used while copying the parser's events to the
+ * sink, dropping the raw bytes of those HEADER events (depth 0 only: a
+ * Bcc in an attached message is part of that message). */
+int eml_field_drop_on_send(const char *name, size_t nlen);
+
+enum { EML_SMTP_UTF8 = 1 };	/* SMTPUTF8 was offered (RFC 6531) */
+/*
+ * 1 if a[0..len) is a Mailbox of RFC 5321 4.1.2, as MAIL FROM and RCPT
+ * TO take it: Dot-string or Quoted-string local part of at most 64
+ * octets, a domain of at most 255 octets with LDH labels (at most 63
+ * each) or an IPv4 / IPv6 address literal.  CR, LF, NUL and other
+ * controls are refused; non-ASCII (valid UTF-8, in atoms, quoted
+ * strings and U-labels) only with EML_SMTP_UTF8.  Else 0, and *why_r
+ * (may be NULL) gets a static English reason.
+ */
+int eml_addr_smtp_ok(const char *a, size_t len, unsigned flags,
+    const char **why_r);
+
+/* What a message needs from the server, decided from the parser's
+ * events while it streams through (feed every event, in order). */
+struct eml_transport {
+	int smtputf8;		/* 8-bit in the top-level header: SMTPUTF8 */
+	int eightbit;		/* 8-bit elsewhere: 8BITMIME (RFC 6152) */
+	int binary;		/* NUL, bare CR or a line over 998 octets:
+				 * BINARYMIME (RFC 3030) or re-encoding */
+	uint64_t col_;		/* internal: length of the current line */
+	int cr_;		/* internal: last byte was CR */
+};
+void eml_transport_init(struct eml_transport *t);
+void eml_transport_event(struct eml_transport *t,
+    const struct eml_event *ev);
 
 /* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
@@ -1112,6 +1259,10 @@ struct eml_mbox_event {
 int eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev);
 /* 1 if buf starts like an mbox ("From " line). */
 int eml_mbox_sniff(const void *buf, size_t len);
+/* Time of an mbox From_ line ("From a@b Tue Dec  1 08:00:00 2026"), read
+ * as UTC.  Returns EML_OK and *t_r, or EML_EFORMAT when the line has no
+ * date this recognises. */
+int eml_mbox_from_time(const char *line, size_t len, time_t *t_r);
 /* Quote a message for mboxrd (">From " -> ">>From ", "From " -> ">From ")
  * with a separator line; appends to out (eml_filter_mbox into out, the
  * separator's line end taken from the message's last line). */
@@ -1129,7 +1280,7 @@ int eml_maildir_deliver(const char *dir, const void *msg, size_t len,
  * frees each path and the array with eml_maildir_list_free. */
 int eml_maildir_list(const char *dir, char ***paths_r, size_t *n_r);
 void eml_maildir_list_free(char **paths, size_t n);
-/* 1 if dir looks like a Maildir (has cur/ new/ tmp/). */
+/* 1 if dir looks like a Maildir to read (has cur/ and new/). */
 int eml_maildir_is(const char *dir);
 
 /* ------------------------------------------------------------------ */
@@ -1155,16 +1306,21 @@ int eml_json_int(struct eml_json *j, int64_t v);
 int eml_json_bool(struct eml_json *j, int v);
 int eml_json_null(struct eml_json *j);
 
-/* SHA-256 (for part digests), small and dependency-free. */
+/* SHA-256 (for part digests), computed by libcrypto (EVP).  init never
+ * allocates; the first update makes a context that final (or _free, to
+ * abandon a digest) releases, so every init'ed and updated state must
+ * reach one of them.  After final the state starts a new digest. */
 struct eml_sha256 {
-	uint32_t h[8];
-	uint64_t n;
-	unsigned char buf[64];
-	unsigned nbuf;
+	void *ctx;		/* EVP_MD_CTX, NULL until the first update */
+	int err;		/* out of memory seen: final fails */
 };
 void eml_sha256_init(struct eml_sha256 *s);
 void eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len);
-void eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Write the digest of everything updated since init (or the last final)
+ * to out.  Returns EML_OK, or EML_ENOMEM (out is then all zeroes). */
+int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Release an unfinished digest; the state can be init'ed again. */
+void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */
 void eml_sha256_hex(const unsigned char d[32], char hex[65]);
 

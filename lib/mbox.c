@@ -660,6 +660,67 @@ eml_mbox_write(const char *from_line, const void *msg, size_t len,
 	return r;
 }
 
+/* "Www Mmm dd hh:mm:ss yyyy" (asctime, as qmail's and Postfix's From_
+ * lines have it) after the envelope sender; some writers put a zone or
+ * "remote from" after it, which is ignored.  RFC 4155 leaves the form
+ * unspecified, so anything else is "unknown", never an error.  The time
+ * is read as UTC: the writer's local zone is not recorded. */
+int
+eml_mbox_from_time(const char *line, size_t len, time_t *t_r)
+{
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const int mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212,
+	    243, 273, 304, 334 };
+	const char *p = line, *e = line + len, *q;
+	int mon = -1, day, hh, mm, ss = 0, year, i, n;
+	int64_t days, y;
+
+	*t_r = 0;
+	if (len < 5 || memcmp(line, "From ", 5) != 0)
+		return EML_EFORMAT;
+	/* The date is the last part of the line: find a day name followed
+	 * by a month name, scanning from after the sender. */
+	for (p += 5; p < e; p++) {
+		if (p[0] != ' ')
+			continue;
+		q = p + 1;
+		while (q < e && *q == ' ')
+			q++;
+		if (e - q < 20 || q[3] != ' ')
+			continue;
+		for (i = 0; i < 12; i++)
+			if (memcmp(q + 4, mons + 3 * i, 3) == 0)
+				break;
+		if (i == 12 || q[7] != ' ')
+			continue;
+		mon = i;
+		p = q + 8;
+		break;
+	}
+	if (mon < 0)
+		return EML_EFORMAT;
+	while (p < e && *p == ' ')
+		p++;
+	if (sscanf(p, "%d %d:%d:%d %d%n", &day, &hh, &mm, &ss, &year,
+	    &n) != 5 || p + n > e) {
+		ss = 0;
+		if (sscanf(p, "%d %d:%d %d%n", &day, &hh, &mm, &year, &n) !=
+		    4 || p + n > e)
+			return EML_EFORMAT;
+	}
+	if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 ||
+	    mm > 59 || ss < 0 || ss > 60 || year < 1970 || year > 9999)
+		return EML_EFORMAT;
+	/* Days from the civil date, proleptic Gregorian. */
+	y = year;
+	days = (y - 1970) * 365 + (y - 1969) / 4 - (y - 1901) / 100 +
+	    (y - 1601) / 400 + mdays[mon] + day - 1;
+	if (mon > 1 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		days++;
+	*t_r = (time_t)(days * 86400 + hh * 3600 + mm * 60 + ss);
+	return EML_OK;
+}
+
 /* The mbox file: appended to under both locks, cut back on discard. */
 struct mbfile_sink {
 	struct eml_sink s;
