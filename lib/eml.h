@@ -1220,7 +1220,8 @@ void eml_edit_free(struct eml_edit *e);
 /* Remove the part at section: its delimiter, header and body go, so
  * the multipart stays well-formed (it may be left with no parts). */
 int eml_edit_remove(struct eml_edit *e, const char *section);
-/* Replace the header and body of the part at section with c. */
+/* Replace the header and body of the part at section with c (ctype,
+ * disposition and filename with CR or LF: EML_EINVAL). */
 int eml_edit_replace(struct eml_edit *e, const char *section,
     const struct eml_edit_content *c);
 /* Set header field name of the header block at section to utf8
