@@ -66,6 +66,12 @@ $(B)/$(SONAME): $(LIB_OBJ)
 $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+# tools: PCRE2 is linked into eml-grep only
+PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+$(B)/tools/eml-grep.o: override CFLAGS += $(PCRE2_CFLAGS)
+$(B)/eml-grep: LDLIBS_LIB += $(PCRE2_LIBS)
+
 # The test runner finds every suite by its constructor's name.
 $(B)/tests/suites.h: $(TEST_SRC)
 	@mkdir -p $(@D)
@@ -145,12 +151,16 @@ check: deps
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
 
-test-tools: $(TOOLS) $(B)/sandbox-probe
+# tools: helpers of the tool tests (sandbox probe, JSON path reader,
+# peak-memory runner), built from tests/tools/*.c
+TOOL_TEST_HELPERS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+test-tools: $(TOOLS) $(TOOL_TEST_HELPERS)
 	@sh tests/tools/run.sh $(B)
 
-# tools: confines itself as eml-extract -d would (tests/tools/sandbox.sh)
-$(B)/sandbox-probe: tests/tools/sandbox-probe.c $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
-	$(CC) $(CFLAGS) -Itools $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+$(B)/tests/tools/%: tests/tools/%.c $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Itools $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 bench: all
 	@sh mk/deps.sh bench

@@ -9,7 +9,7 @@ C=corpus/tools
 mkdir -p "$T/d" "$T/o"
 ln -s "$T/o" "$T/d/link"
 
-run "$B/sandbox-probe" "$T/d" "$T/o"
+run "$B/tests/tools/sandbox-probe" "$T/d" "$T/o"
 abi=$(sed -n 's/^sandbox-probe: abi //p' "$T/err")
 if [ $RC -ne 0 ] || [ -z "$abi" ]; then
 	notok "sandbox-probe runs (exit $RC)"
@@ -46,7 +46,7 @@ if [ "$abi" -ge 4 ]; then
 	has "write dir: connect" \
 	    "sandbox-probe: sandbox probe: connect 127.0.0.1:9: Permission denied"
 fi
-run "$B/sandbox-probe" --no-sandbox "$T/d" "$T/o"
+run "$B/tests/tools/sandbox-probe" --no-sandbox "$T/d" "$T/o"
 has "unconfined: create outside" "sandbox-probe: create outside: allowed"
 has "unconfined: exec" \
     "sandbox-probe: sandbox probe: exec /bin/true: allowed"
