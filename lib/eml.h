@@ -193,6 +193,9 @@ struct eml_diag {
 	unsigned long line;	/* 1-based line in the input, 0 = unknown */
 	uint64_t offset;	/* byte offset in the input */
 	const char *section;	/* IMAP section of the part ("" = top) */
+	uint64_t msg_offset;	/* offset of the message itself in the
+				 * input (eml_parser_set_origin), so an
+				 * mbox reader can tell messages apart */
 };
 
 /* Stable short name ("header-no-colon") and English text of a code. */
@@ -210,6 +213,7 @@ enum eml_severity eml_diag_severity(enum eml_diag_code code);
 #define EML_DEFAULT_MAX_HEADER_BLOCK	(10 * 1024 * 1024) /* all fields */
 #define EML_DEFAULT_MAX_DIAGS		1000		/* per message */
 #define EML_BOUNDARY_MAX		80	/* 70 + slack, RFC 2046 */
+#define EML_DEFAULT_MAX_BOUNDARY	998	/* longest boundary accepted */
 
 enum eml_parse_flags {
 	EML_PARSE_DECODE = 1 << 0,	/* BODY events carry decoded data */
@@ -227,6 +231,9 @@ struct eml_parser_opts {
 	unsigned max_diags;		/* 0 = EML_DEFAULT_MAX_DIAGS */
 	unsigned flags;			/* EML_PARSE_* */
 	const char *fallback_charset;	/* NULL = "windows-1252" */
+	size_t max_boundary;		/* 0 = EML_DEFAULT_MAX_BOUNDARY; a
+					 * longer boundary= makes the multipart
+					 * one leaf (boundary-too-long) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -321,7 +328,14 @@ struct eml_part {
 	char section[256];		/* IMAP section (final at HEADERS_END) */
 	char ctype[128];		/* "text/plain" (lower-case) */
 	char charset[64];		/* lower-case, "" if none */
-	char boundary[EML_BOUNDARY_MAX + 1]; /* multipart only */
+	const char *boundary;		/* multipart only, else ""; whole,
+					 * NUL-terminated, owned like the part */
+	size_t boundary_len;
+	char disposition[16];		/* "attachment", "inline", "" if none
+					 * (lower-case, cut at 15 bytes) */
+	char filename[256];		/* Content-Disposition filename*, then
+					 * filename, then Content-Type name:
+					 * UTF-8, cut at a character, "" */
 	enum eml_cte cte;
 	int is_multipart;		/* multipart/x with a boundary */
 	int is_message;			/* message/rfc822, message/global */
@@ -365,8 +379,15 @@ struct eml_parser;
 struct eml_parser *eml_parser_new(const struct eml_parser_opts *opts);
 /* Free p and all it owns.  NULL is a no-op. */
 void eml_parser_free(struct eml_parser *p);
-/* Forget the message in progress, keep options (for the next message). */
+/* Forget the message in progress, keep options (for the next message):
+ * p is then as eml_parser_new left it. */
 void eml_parser_reset(struct eml_parser *p);
+/* Where the next message starts in a larger input (an mbox): byte offset
+ * and 1-based line of its first byte.  Call after new or reset, before
+ * feeding; every offset and line in events, parts and diagnostics is then
+ * one of the whole input, and diag.msg_offset is offset. */
+void eml_parser_set_origin(struct eml_parser *p, uint64_t offset,
+    unsigned long line);
 /* Give the parser input.  buf must stay valid until eml_parser_next
  * returns 0 (need more) or EML_EV_END: the events point into it.
  * Returns EML_OK or EML_EINVAL (called before draining). */
