@@ -79,6 +79,16 @@ select_parts(struct sel *s, const struct eml_node *first, int single,
 		    strcmp(type, "text/html") == 0 || inline_media(type)) &&
 		    (i == 0 || (strcmp(mptype, "related") != 0 &&
 		    (inline_media(type) || name.len == 0)));
+		/* parser (issue 6): uuencode blocks in a text part are
+		 * attachments of their own */
+		if (!n->info.is_multipart && !n->info.is_message) {
+			const struct eml_node *u;
+
+			for (u = n->first_child; u != NULL; u = u->next)
+				if (u->info.is_uu_block)
+					add(s, &b->attachments,
+					    &b->nattachments, u);
+		}
 		if (starts(type, "multipart/")) {
 			const char *sub = type + 10;
 

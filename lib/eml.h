@@ -321,7 +321,19 @@ enum eml_event_type {
  * multipart has its body at S.1 ("1" at the top); a message that is
  * multipart takes the section S of the part that holds it ("" at the
  * top, N for the body of message/rfc822 part N), so that its children
- * are N.1, N.2.  Final at HEADERS_END. */
+ * are N.1, N.2.  Final at HEADERS_END.
+ *
+ * A "begin MODE NAME" ... "end" uuencode block in a text/plain body (7bit,
+ * 8bit or binary; not with EML_PARSE_NO_UUENCODE) is a part of its own,
+ * child of the text part S, numbered S.u1, S.u2 (not IMAP sections: IMAP
+ * knows no parts inside a text body).  In the stream its BODY events hold
+ * the block's bytes, from the begin line to the end line, so the raw
+ * slices still tile the input and the text part's BODY events are the text
+ * around it; it has no header fields (HEADERS_END with empty raw).  In the
+ * tree it is a child node whose bytes are also in its parent's body (the
+ * body IMAP shows); eml_msg_write writes them once.  It has
+ * is_uu_block, cte EML_CTE_UUENCODE, type application/octet-stream,
+ * disposition "attachment" and filename NAME. */
 struct eml_part {
 	const struct eml_part *parent;	/* NULL for the message itself */
 	unsigned depth;			/* 0 for the message */
@@ -340,6 +352,11 @@ struct eml_part {
 	int is_multipart;		/* multipart/x with a boundary */
 	int is_message;			/* message/rfc822, message/global */
 	int is_attachment;		/* C-D attachment or has a filename */
+	int is_uu_block;		/* a uuencode block inside a text/plain
+					 * body (section S.uN of its part S):
+					 * its bytes [offset, end_offset) are
+					 * also its parent's body, so its
+					 * events carry no raw bytes */
 	unsigned nchildren;		/* children begun so far */
 	uint64_t offset;		/* first byte of the part's headers */
 	uint64_t body_offset;		/* first byte of the body */
@@ -462,6 +479,10 @@ void eml_msg_free(struct eml_msg *msg);
 /* Depth-first pre-order walk without recursion: returns the node after
  * n, or NULL at the end. */
 struct eml_node *eml_node_next(const struct eml_node *n);
+/* 1 if n holds a body rather than parts: no children, or only the
+ * uuencode blocks found in its text (info.is_uu_block), which are leaves
+ * themselves. */
+int eml_node_is_leaf(const struct eml_node *n);
 /* First header named name (case-insensitive) or NULL. */
 const struct eml_header *eml_node_header(const struct eml_node *n,
     const char *name);

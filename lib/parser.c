@@ -56,8 +56,13 @@ struct frame {
 	int fname_cd;			/* filename came from C-D */
 	unsigned nheaders;
 	int message_level;		/* root or body of message/rfc822 */
+	int uu_scan;			/* look for uuencode blocks */
+	unsigned uu_blocks;		/* blocks found (S.uN) */
 	struct eml_decoder dec;
 };
+
+/* Longest line kept to recognise "begin MODE NAME" and "end". */
+#define UU_LINE_MAX	300
 
 /* What delim_check found about the line at a line start. */
 struct dline {
@@ -115,6 +120,15 @@ struct eml_parser {
 	int parts_capped;
 	int saw_lf, saw_crlf, saw_mixed;
 	struct eml_buf dec;		/* decoded data of the last BODY */
+
+	/* uuencode blocks in the text body on top (one at a time) */
+	struct eml_part uu;		/* the block's part while uu_in */
+	int uu_in;
+	struct eml_decoder uudec;
+	struct eml_buf udec;		/* decoded data of the last uu BODY */
+	char uline[UU_LINE_MAX];	/* start of the current body line */
+	size_t ulen;
+	int uover, ubol;
 	char errmsg[128];
 };
 
@@ -177,6 +191,7 @@ eml_parser_free(struct eml_parser *p)
 	free(p->fr);
 	eml_buf_free(&p->hold);
 	eml_buf_free(&p->dec);
+	eml_buf_free(&p->udec);
 	free(p);
 }
 
@@ -222,6 +237,12 @@ eml_parser_reset(struct eml_parser *p)
 	p->parts_capped = 0;
 	p->saw_lf = p->saw_crlf = p->saw_mixed = 0;
 	eml_buf_reset(&p->dec);
+	eml_buf_reset(&p->udec);
+	memset(&p->uu, 0, sizeof(p->uu));
+	p->uu_in = 0;
+	p->ulen = 0;
+	p->uover = 0;
+	p->ubol = 1;
 	p->errmsg[0] = '\0';
 }
 
@@ -288,12 +309,11 @@ push(struct eml_parser *p, enum eml_event_type type)
  * part's section as it stands now, which the tree keeps too, so stream
  * and tree name the same one.
  */
-void
-emli_parser_diag_at(struct eml_parser *p, enum eml_diag_code code,
-    uint64_t off, unsigned long line)
+static void
+diag_part(struct eml_parser *p, struct eml_part *part,
+    enum eml_diag_code code, uint64_t off, unsigned long line)
 {
 	struct eml_event *ev;
-	struct eml_part *part = top_part(p);
 	char *sec;
 
 	if (part != NULL)
@@ -310,6 +330,15 @@ emli_parser_diag_at(struct eml_parser *p, enum eml_diag_code code,
 	ev->diag.offset = off;
 	ev->diag.section = sec;
 	ev->diag.msg_offset = p->origin;
+	ev->part = part;
+}
+
+void
+emli_parser_diag_at(struct eml_parser *p, enum eml_diag_code code,
+    uint64_t off, unsigned long line)
+{
+	/* inside a uuencode block, a body check is about the block */
+	diag_part(p, p->uu_in ? &p->uu : top_part(p), code, off, line);
 }
 
 static unsigned long count_lines(const char *, size_t);
@@ -731,6 +760,16 @@ headers_done(struct eml_parser *p)
 	f->mp = pt->is_multipart ? MP_PREAMBLE : MP_NONE;
 	eml_decoder_init(&f->dec, pt->is_multipart || pt->is_message ?
 	    EML_CTE_BINARY : pt->cte);
+	/* munpack and GMime find "begin" blocks in plain text bodies; one
+	 * in a QP or base64 body would need the decoded lines */
+	f->uu_scan = !(p->o.flags & EML_PARSE_NO_UUENCODE) &&
+	    !pt->is_multipart && !pt->is_message &&
+	    strcmp(pt->ctype, "text/plain") == 0 &&
+	    (pt->cte == EML_CTE_7BIT || pt->cte == EML_CTE_8BIT ||
+	    pt->cte == EML_CTE_BINARY);
+	p->ubol = 1;
+	p->ulen = 0;
+	p->uover = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1286,13 +1325,143 @@ done:
 	return 1;
 }
 
-/* Emit w[0..n) as body of the top part. */
+/* "begin" SP 1*ODIGIT 1*SP name (uu.c's rule); *name_r is the name. */
 static int
-emit_body(struct eml_parser *p, const char *w, size_t n)
+uu_begin_line(const char *l, size_t n, const char **name_r, size_t *nlen_r)
+{
+	size_t i = 6, d = 0;
+
+	if (n < 8 || memcmp(l, "begin ", 6) != 0)
+		return 0;
+	while (i < n && l[i] >= '0' && l[i] <= '7') {
+		i++;
+		d++;
+	}
+	if (d == 0 || i >= n || l[i] != ' ')
+		return 0;
+	while (i < n && l[i] == ' ')
+		i++;
+	if (i >= n)
+		return 0;
+	*name_r = l + i;
+	*nlen_r = n - i;
+	return 1;
+}
+
+/* The uuencode part on top of the text part: push its event. */
+static struct eml_event *
+uu_push(struct eml_parser *p, enum eml_event_type type)
+{
+	struct eml_event *ev = push(p, type);
+
+	ev->part = &p->uu;
+	return ev;
+}
+
+/* The block ends (after its "end" line, or with its text part). */
+static int
+uu_close(struct eml_parser *p, int truncated)
+{
+	struct eml_event *ev;
+
+	if (truncated)
+		diag_part(p, &p->uu, EML_D_UU_TRUNCATED, p->off, p->line);
+	if (p->o.flags & EML_PARSE_DECODE) {
+		char *o = eml_buf_reserve(&p->udec, 128);
+		size_t k;
+
+		if (o == NULL)
+			return EML_ENOMEM;
+		if ((k = eml_decoder_finish(&p->uudec, o)) > 0) {
+			ev = uu_push(p, EML_EV_BODY);
+			ev->data = o;
+			ev->data_len = k;
+			p->uu.decoded_size += k;
+		}
+	}
+	p->uu.end_offset = p->off;
+	uu_push(p, EML_EV_PART_END);
+	p->uu_in = 0;
+	return 0;
+}
+
+/* The window starts with a "begin" line: the block's part begins. */
+static void
+uu_open(struct eml_parser *p, const char *name, size_t nlen)
+{
+	struct frame *f = cur(p);
+	struct eml_part *u = &p->uu;
+	size_t i;
+
+	memset(u, 0, sizeof(*u));
+	u->parent = &f->part;
+	u->depth = f->part.depth + 1;
+	f->uu_blocks++;
+	f->part.nchildren++;
+	if ((size_t)snprintf(u->section, sizeof(u->section), "%s.u%u",
+	    f->part.section, f->uu_blocks) >= sizeof(u->section))
+		u->section[sizeof(u->section) - 2] = '+';
+	strcpy(u->ctype, "application/octet-stream");
+	u->boundary = "";
+	u->cte = EML_CTE_UUENCODE;
+	u->is_attachment = 1;
+	u->is_uu_block = 1;
+	strcpy(u->disposition, "attachment");
+	/* the name is raw bytes: kept when it is UTF-8, else 8-bit -> '_' */
+	emli_strlcpy(u->filename, name, nlen, sizeof(u->filename));
+	if (!eml_utf8_valid(u->filename, strlen(u->filename)))
+		for (i = 0; u->filename[i] != '\0'; i++)
+			if ((unsigned char)u->filename[i] >= 0x80)
+				u->filename[i] = '_';
+	u->offset = u->body_offset = p->off;
+	u->line = p->line;
+	p->uu_in = 1;
+	p->ubol = 1;
+	uu_push(p, EML_EV_PART_BEGIN);
+	uu_push(p, EML_EV_HEADERS_END);
+	eml_decoder_init(&p->uudec, EML_CTE_UUENCODE);
+}
+
+enum { UU_NO, UU_BEGIN, UU_MORE };
+
+/* Is the line at s (n bytes here; complete: it ends at n) a "begin"
+ * line?  Decided from as few bytes as possible, so that only a line that
+ * may be one is held (at most UU_LINE_MAX bytes). */
+static int
+uu_begin_check(const char *s, size_t n, int complete, const char **name_r,
+    size_t *nlen_r)
+{
+	const char *nl = memchr(s, '\n', EMLI_MIN(n, (size_t)UU_LINE_MAX));
+	size_t len = nl != NULL ? (size_t)(nl - s) : EMLI_MIN(n,
+	    (size_t)UU_LINE_MAX);
+
+	if (memcmp(s, "begin ", EMLI_MIN(len, (size_t)6)) != 0)
+		return UU_NO;
+	if (nl == NULL && !complete)
+		return n >= UU_LINE_MAX ? UU_NO : UU_MORE;
+	while (len > 0 && (s[len - 1] == '\r' || EMLI_WSP(s[len - 1])))
+		len--;
+	return uu_begin_line(s, len, name_r, nlen_r) ? UU_BEGIN : UU_NO;
+}
+
+/*
+ * Emit up to n bytes of w as body of the top part.  final: w[n] ends a
+ * line (a delimiter follows, or the input ended).  In a text part that
+ * is searched for uuencode blocks, a "begin" line starts a part of its
+ * own whose BODY is the block up to its "end" line; a line that may be a
+ * "begin" line is held until decided.  Returns the bytes emitted (fewer
+ * than n when a block starts or ends in them, 0: need more input) or <0.
+ */
+static long
+emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 {
 	struct frame *f = cur(p);
 	struct eml_event *ev;
 	enum eml_event_type t = EML_EV_BODY;
+	struct eml_part *pt = &f->part;
+	struct eml_decoder *dec = &f->dec;
+	struct eml_buf *db = &p->dec;
+	int closing = 0;
 
 	if (n == 0)
 		return 0;
@@ -1300,13 +1469,84 @@ emit_body(struct eml_parser *p, const char *w, size_t n)
 		t = EML_EV_PREAMBLE;
 	else if (f->mp == MP_EPILOGUE || f->mp == MP_CHILD)
 		t = EML_EV_EPILOGUE;	/* MP_CHILD can't reach here */
+	if (t == EML_EV_BODY && f->uu_scan && !p->uu_in) {
+		size_t ls = p->at_bol ? 0 : n;
+		const char *nl, *name;
+		size_t nlen;
+		int r;
+
+		if (!p->at_bol && (nl = memchr(w, '\n', n)) != NULL)
+			ls = nl - w + 1;
+		while (ls < n) {
+			if (w[ls] == 'b') {
+				r = uu_begin_check(w + ls, n - ls, final,
+				    &name, &nlen);
+				if (r == UU_MORE) {
+					n = ls;
+					break;
+				}
+				if (r == UU_BEGIN) {
+					if (ls > 0) {
+						n = ls;
+						break;
+					}
+					uu_open(p, name, nlen);
+					return 0;	/* events; body next */
+				}
+			}
+			if ((nl = memchr(w + ls, '\n', n - ls)) == NULL)
+				break;
+			ls = nl - w + 1;
+		}
+		if (n == 0)
+			return 0;
+	} else if (t == EML_EV_BODY && p->uu_in) {
+		/* the block's lines, up to the end of its "end" line */
+		size_t i = 0;
+
+		pt = &p->uu;
+		dec = &p->uudec;
+		db = &p->udec;
+		while (i < n) {
+			const char *nl;
+			size_t seg, k, len;
+
+			if (p->ubol) {
+				p->ulen = 0;
+				p->uover = 0;
+				p->ubol = 0;
+			}
+			nl = memchr(w + i, '\n', n - i);
+			seg = (nl != NULL ? (size_t)(nl - w) + 1 : n) - i;
+			k = EMLI_MIN(seg, UU_LINE_MAX - p->ulen);
+			memcpy(p->uline + p->ulen, w + i, k);
+			p->ulen += k;
+			if (k < seg)
+				p->uover = 1;
+			i += seg;
+			if (nl == NULL && !(final && i == n))
+				break;
+			p->ubol = 1;
+			len = p->ulen - (nl != NULL);
+			while (len > 0 && (p->uline[len - 1] == '\r' ||
+			    EMLI_WSP(p->uline[len - 1])))
+				len--;
+			if (!p->uover && len == 3 &&
+			    memcmp(p->uline, "end", 3) == 0) {
+				n = i;
+				closing = 1;
+				break;
+			}
+		}
+	}
 	ev = push(p, t);
 	ev->raw = w;
 	ev->raw_len = n;
-	f->part.raw_size += n;
+	pt->raw_size += n;
+	if (pt == &p->uu)
+		ev->part = pt;
 	if (t == EML_EV_BODY && (p->o.flags & EML_PARSE_DECODE)) {
-		char *o = eml_buf_reserve(&p->dec,
-		    eml_decoder_max(&f->dec, n));
+		char *o = eml_buf_reserve(db, eml_decoder_max(dec, n));
 
 		if (o == NULL) {
 			snprintf(p->errmsg, sizeof(p->errmsg),
@@ -1314,11 +1554,13 @@ emit_body(struct eml_parser *p, const char *w, size_t n)
 			return EML_ENOMEM;
 		}
 		ev->data = o;
-		ev->data_len = eml_decoder_step(&f->dec, w, n, o);
-		f->part.decoded_size += ev->data_len;
+		ev->data_len = eml_decoder_step(dec, w, n, o);
+		pt->decoded_size += ev->data_len;
 	}
 	consume(p, w, n);
-	return 0;
+	if (closing && uu_close(p, 0) < 0)
+		return EML_ENOMEM;
+	return (long)n;
 }
 
 static int
@@ -1328,14 +1570,15 @@ step_body(struct eml_parser *p)
 	size_t n, linestart, eolstart, keep;
 	struct dline d;
 	int r, eof = at_eof(p);
+	long k;
 
 	window(p, &w, &n);
 	if (n == 0)
 		return eof ? (p->state = S_EOF, 1) : 0;
 	if (!any_boundary(p)) {
-		if (emit_body(p, w, n) < 0)
+		if ((k = emit_body(p, w, n, eof)) < 0)
 			return EML_ENOMEM;
-		return 1;
+		return k > 0 || p->qn > 0 ? 1 : more(p);
 	}
 	/*
 	 * Look at each line start for "--" and check such lines
@@ -1363,11 +1606,16 @@ step_body(struct eml_parser *p)
 			if (r == DL_MORE)
 				goto tail;
 			if (r == DL_YES) {
-				if (emit_body(p, w, eolstart) < 0)
+				if ((k = emit_body(p, w, eolstart, 1)) < 0)
 					return EML_ENOMEM;
-				begin_unwind(p, &d, linestart - eolstart +
-				    d.len);
-				return 1;
+				/* a uuencode block cut the body short: the
+				 * next step finds this delimiter again */
+				if ((size_t)k == eolstart) {
+					begin_unwind(p, &d, linestart -
+					    eolstart + d.len);
+					return 1;
+				}
+				return k > 0 || p->qn > 0 ? 1 : more(p);
 			}
 			if (d.suffix)
 				emli_parser_diag_at(p, EML_D_CLOSE_DELIM_SUFFIX,
@@ -1388,9 +1636,10 @@ tail:
 	else if (keep == n && w[n - 1] == '\r')
 		keep = n - 1;	/* may be the CR of a CRLF before "--" */
 	if (keep > 0) {
-		if (emit_body(p, w, keep) < 0)
+		if ((k = emit_body(p, w, keep, eof)) < 0)
 			return EML_ENOMEM;
-		return 1;
+		if (k > 0 || p->qn > 0)
+			return 1;
 	}
 	return more(p);
 }
@@ -1402,6 +1651,17 @@ close_part(struct eml_parser *p)
 	struct frame *f = cur(p);
 	struct eml_event *ev;
 
+	if (p->uu_in && f->uu_scan) {
+		/* an "end" line whose EOL is the delimiter's is whole */
+		size_t len = p->ulen;
+
+		while (len > 0 && (p->uline[len - 1] == '\r' ||
+		    EMLI_WSP(p->uline[len - 1])))
+			len--;
+		uu_close(p, p->ubol || p->uover || len != 3 ||
+		    memcmp(p->uline, "end", 3) != 0);
+		return;		/* the part itself closes on the next step */
+	}
 	if (f->mp == MP_PREAMBLE || f->mp == MP_CHILD) {
 		diag(p, f->part.nchildren == 0 ? EML_D_BOUNDARY_NOT_FOUND :
 		    EML_D_MISSING_CLOSE_DELIM);

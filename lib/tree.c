@@ -312,6 +312,12 @@ eml_msg_parse_mem(const void *buf, size_t len,
 		case EML_EV_BODY:
 			r = extend(m, &curn->body, &curn->body_len, ev.raw,
 			    ev.raw_len);
+			/* a uuencode block's bytes stay in its text part's
+			 * body too (the body IMAP and eml_node_text see); the
+			 * writer skips the block's node */
+			if (r == 0 && curn->info.is_uu_block)
+				r = extend(m, &curn->parent->body,
+				    &curn->parent->body_len, ev.raw, ev.raw_len);
 			break;
 		case EML_EV_EPILOGUE:
 			if (delim != NULL) {
@@ -339,6 +345,7 @@ eml_msg_parse_mem(const void *buf, size_t len,
 		case EML_EV_PART_END:
 			if ((r = copy_info(m, curn, ev.part)) < 0)
 				break;
+
 			if (delim != NULL && curn->close_delim == NULL) {
 				curn->close_delim = delim;
 				curn->close_delim_len = delim_len;
@@ -400,6 +407,12 @@ eml_node_next(const struct eml_node *n)
 	while (n != NULL && n->next == NULL)
 		n = n->parent;
 	return n != NULL ? n->next : NULL;
+}
+
+int
+eml_node_is_leaf(const struct eml_node *n)
+{
+	return n->first_child == NULL || n->first_child->info.is_uu_block;
 }
 
 const struct eml_header *
@@ -528,6 +541,8 @@ eml_msg_write(const struct eml_msg *msg, struct eml_buf *out)
 	/* iterative pre-order walk: depth is bounded by the parser, but a
 	 * deep tree must not cost stack */
 	while (n != NULL) {
+		if (n->info.is_uu_block)
+			goto tail;	/* written with its parent's body */
 		if ((r = put(out, n->open_delim, n->open_delim_len)) < 0)
 			return r;
 		for (i = 0; i < n->nheaders; i++)
@@ -543,6 +558,7 @@ eml_msg_write(const struct eml_msg *msg, struct eml_buf *out)
 			continue;
 		}
 		/* leaving n: write tails up the tree until a sibling */
+tail:
 		for (;;) {
 			if ((r = write_tail(n, out)) < 0)
 				return r;

@@ -168,6 +168,25 @@ static const struct {
 	{ "Content-Type: multipart/mixed; boundary=\"a<b\"\n\n--a<b\n\nx\n"
 	  "--a<b--\n", "-:multipart/mixed:0 1:text/plain:1",
 	  EML_D_BOUNDARY_BAD_CHARS },
+	/* issue 6 1.5: uuencode blocks in text/plain bodies are parts */
+	{ "Subject: x\n\nhi\nbegin 644 a.txt\n#86)C\n`\nend\nbye\n",
+	  "1:text/plain:35 1.u1:application/octet-stream:28", EML_D_NONE },
+	{ "Subject: x\n\nbegin 644 a\n#86)C\nend\nmid\nbegin 600 b\r\n"
+	  "#86)C\r\nend\r\n",
+	  "1:text/plain:51 1.u1:application/octet-stream:22 "
+	  "1.u2:application/octet-stream:25", EML_D_NONE },
+	/* inside a multipart: "end" right before the delimiter, and a
+	 * block cut off by the delimiter */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n"
+	  "begin 644 a\n#86)C\nend\n--b\n\nbegin 644 c\n#86)C\n--b--\n",
+	  "-:multipart/mixed:0 1:text/plain:21 1.u1:application/octet-stream:21 "
+	  "2:text/plain:17 2.u1:application/octet-stream:17",
+	  EML_D_UU_TRUNCATED },
+	/* not a begin line; not in a text/plain or QP body */
+	{ "Subject: x\n\nbeginning 644 a\nbegin a\n", "1:text/plain:24",
+	  EML_D_NONE },
+	{ "Content-Type: text/html\n\nbegin 644 a\n#86)C\nend\n",
+	  "1:text/html:22", EML_D_NONE },
 };
 
 /* The event stream, with adjacent body slices merged so that it does not
@@ -1012,6 +1031,87 @@ START_TEST(test_filename_cut)
 }
 END_TEST
 
+/* Issue 6 1.5: a uuencode block's part in the stream (section, name,
+ * decoded data), in the tree (decode, round trip), and
+ * EML_PARSE_NO_UUENCODE turning it off. */
+START_TEST(test_uuencode_parts)
+{
+	static const char in[] = "Subject: x\n\nHere it is:\n"
+	    "begin 644 hello.txt\n"
+	    "M2&5L;&\\L('1H:7,@9FEL92!W87,@<V5N=\"!U=65N8V]D960@:6X@=&AE(&)O\n"
+	    ".9'D@;V8@82!M86EL+@H`\n`\nend\nRegards\n";
+	static const char file[] = "Hello, this file was sent uuencoded in "
+	    "the body of a mail.\n";
+	struct eml_parser_opts o = { .flags = EML_PARSE_DECODE };
+	struct eml_parser *p;
+	struct eml_event ev;
+	struct eml_buf text = { 0 }, data = { 0 }, out = { 0 };
+	struct eml_msg *m;
+	const struct eml_node *n;
+	int begins = 0, flags;
+
+	for (flags = 0; flags < 2; flags++) {
+		o.flags = EML_PARSE_DECODE | (flags ? EML_PARSE_NO_UUENCODE : 0);
+		p = eml_parser_new(&o);
+		begins = 0;
+		eml_buf_reset(&text);
+		eml_buf_reset(&data);
+		eml_parser_feed(p, in, sizeof(in) - 1);
+		eml_parser_finish(p);
+		while (eml_parser_next(p, &ev) > 0) {
+			if (ev.type == EML_EV_PART_BEGIN)
+				begins++;
+			if (ev.type == EML_EV_PART_END && ev.part->is_uu_block) {
+				ck_assert_str_eq(ev.part->section, "1.u1");
+				ck_assert_str_eq(ev.part->filename, "hello.txt");
+				ck_assert_str_eq(ev.part->disposition,
+				    "attachment");
+				ck_assert_int_eq(ev.part->cte, EML_CTE_UUENCODE);
+				ck_assert_uint_eq(ev.part->offset, 12 + 12);
+				ck_assert_uint_eq(ev.part->line, 4);
+				ck_assert_uint_eq(ev.part->end_offset,
+				    sizeof(in) - 1 - 8);
+				ck_assert_ptr_eq(ev.part->parent->parent, NULL);
+			}
+			if (ev.type != EML_EV_BODY)
+				continue;
+			if (ev.part->is_uu_block)
+				eml_buf_add(&data, ev.data, ev.data_len);
+			else
+				eml_buf_add(&text, ev.data, ev.data_len);
+		}
+		eml_parser_free(p);
+		if (flags == 0) {
+			ck_assert_int_eq(begins, 2);
+			ck_assert_str_eq(data.data, file);
+			ck_assert_str_eq(text.data, "Here it is:\nRegards\n");
+		} else {
+			ck_assert_int_eq(begins, 1);
+			ck_assert_uint_eq(data.len, 0);
+			ck_assert_uint_eq(text.len, sizeof(in) - 1 - 12);
+		}
+	}
+	eml_buf_free(&text);
+
+	ck_assert_int_eq(eml_msg_parse_mem(in, sizeof(in) - 1, NULL, &m), 0);
+	n = m->root->first_child;
+	ck_assert_ptr_nonnull(n);
+	ck_assert(n->info.is_uu_block);
+	ck_assert_str_eq(n->info.filename, "hello.txt");
+	eml_buf_reset(&data);
+	ck_assert_int_eq(eml_node_decode(n, &data), 0);
+	ck_assert_str_eq(data.data, file);
+	/* the text part's body is still the whole body */
+	ck_assert_uint_eq(m->root->body_len, sizeof(in) - 1 - 12);
+	ck_assert_int_eq(eml_msg_write(m, &out), 0);
+	ck_assert(out.len == sizeof(in) - 1 && memcmp(out.data, in,
+	    out.len) == 0);
+	eml_msg_free(m);
+	eml_buf_free(&out);
+	eml_buf_free(&data);
+}
+END_TEST
+
 Suite *
 eml_parser_suite(void)
 {
@@ -1033,6 +1133,7 @@ eml_parser_suite(void)
 	tcase_add_loop_test(tc, test_part_filename, 0, sizeof(fname_cases) /
 	    sizeof(fname_cases[0]));
 	tcase_add_test(tc, test_filename_cut);
+	tcase_add_test(tc, test_uuencode_parts);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(lim, 120);
 	tcase_add_loop_test(lim, test_deep_nesting, 0, 2);
