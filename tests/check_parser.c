@@ -602,15 +602,20 @@ START_TEST(test_reset)
 	struct eml_parser *p, *fresh;
 	struct eml_event ev;
 	size_t i, cut;
-	char *a, *b, *b7;
+	char *a, *b, *b7, *ball, *heap;
 
 	eml_buf_adds(&big, "From: a@b\nSubject: x\n");
 	for (i = 0; i < 2000; i++)
 		eml_buf_adds(&big, " folded line of a long subject\n");
+	/* on the heap, exactly sized: a read past it is an ASan report */
+	heap = malloc(sizeof(second) - 1);
+	memcpy(heap, second, sizeof(second) - 1);
 	fresh = eml_parser_new(&o);
-	b = events_with(fresh, second, sizeof(second) - 1, 1);
+	b = events_with(fresh, heap, sizeof(second) - 1, 1);
 	eml_parser_reset(fresh);
-	b7 = events_with(fresh, second, sizeof(second) - 1, 7);
+	b7 = events_with(fresh, heap, sizeof(second) - 1, 7);
+	eml_parser_reset(fresh);
+	ball = events_with(fresh, heap, sizeof(second) - 1, 1000);
 	eml_parser_free(fresh);
 	for (cut = 1; cut < big.len; cut += big.len / 37 + 1) {
 		p = eml_parser_new(&o);
@@ -621,17 +626,23 @@ START_TEST(test_reset)
 				;
 		}
 		eml_parser_reset(p);
-		a = events_with(p, second, sizeof(second) - 1, 1);
+		a = events_with(p, heap, sizeof(second) - 1, 1000);
+		ck_assert_str_eq(a, ball);
+		free(a);
+		eml_parser_reset(p);
+		a = events_with(p, heap, sizeof(second) - 1, 1);
 		ck_assert_str_eq(a, b);
 		free(a);
 		eml_parser_reset(p);
-		a = events_with(p, second, sizeof(second) - 1, 7);
+		a = events_with(p, heap, sizeof(second) - 1, 7);
 		ck_assert_str_eq(a, b7);
 		free(a);
 		eml_parser_free(p);
 	}
 	free(b);
 	free(b7);
+	free(ball);
+	free(heap);
 	eml_buf_free(&big);
 }
 END_TEST
