@@ -16,10 +16,10 @@
 
 #include "eml_priv.h"
 
-/* Events a step may push besides its diagnostics; diagnostics beyond the
- * rest of the queue are dropped (each step starts with an empty queue). */
-#define QUEUE_MAX	64
-#define QUEUE_RESERVE	6
+/* Events one step pushes, diagnostics aside: those have their own queue,
+ * which grows (bounded by max_diags) so that none is dropped however the
+ * input is cut into chunks. */
+#define QUEUE_MAX	16
 #define FCHUNK		8	/* frames per allocation */
 /* RFC 5322 2.1.1: lines are at most 998 octets without the CRLF */
 #define LINE_MAX_5322	998
@@ -59,6 +59,7 @@ struct frame {
 	int uu_scan;			/* look for uuencode blocks */
 	unsigned uu_blocks;		/* blocks found (S.uN) */
 	struct eml_decoder dec;
+	struct emli_bodycheck bc;	/* diag branch hook: body checks */
 };
 
 /* Longest line kept to recognise "begin MODE NAME" and "end". */
@@ -73,6 +74,13 @@ struct dline {
 	int suffix;			/* "--b--x": not a delimiter */
 	int committed;			/* padding over the cap, no EOL yet */
 	size_t pre;			/* EOL bytes before the "--" */
+};
+
+struct qdiag {
+	struct eml_diag d;
+	const struct eml_part *part;
+	uint64_t seq;			/* events pushed before it */
+	char section[sizeof(((struct eml_part *)0)->section)];
 };
 
 struct eml_parser {
@@ -104,21 +112,27 @@ struct eml_parser {
 	unsigned dl_frame;		/* ... the frame it matched */
 	size_t dl_scan;			/* ... bytes of padding seen WSP */
 
-	/* queued events; a diagnostic's section is copied to qsec */
+	/* queued events, and diagnostics in their own queue: each is
+	 * delivered after the events pushed before it (seq) */
 	struct eml_event q[QUEUE_MAX];
-	char qsec[QUEUE_MAX][sizeof(((struct eml_part *)0)->section)];
 	unsigned qhead, qn;
+	uint64_t pushed, popped;
+	struct qdiag *dq;
+	size_t dhead, dn, dcap;
 
 	/* delimiter waiting for S_UNWIND */
 	unsigned delim_level;
 	struct dline delim;
 	size_t probe_sep;		/* S_PROBE: length of the blank line */
+	uint64_t hd_off;		/* where the header block's own diags go */
+	unsigned long hd_line;
 
 	unsigned nparts;
 	unsigned ndiags;
 	size_t header_block;		/* header bytes in this message */
 	int parts_capped;
 	int saw_lf, saw_crlf, saw_mixed;
+	int mbox_from;			/* diag hook: a From_ line came first */
 	struct eml_buf dec;		/* decoded data of the last BODY */
 
 	/* uuencode blocks in the text body on top (one at a time) */
@@ -189,6 +203,7 @@ eml_parser_free(struct eml_parser *p)
 		free(p->fr[i]);
 	}
 	free(p->fr);
+	free(p->dq);
 	eml_buf_free(&p->hold);
 	eml_buf_free(&p->dec);
 	eml_buf_free(&p->udec);
@@ -228,6 +243,8 @@ eml_parser_reset(struct eml_parser *p)
 	p->dl_frame = 0;
 	p->dl_scan = 0;
 	p->qhead = p->qn = 0;
+	p->pushed = p->popped = 0;
+	p->dhead = p->dn = 0;
 	p->delim_level = 0;
 	memset(&p->delim, 0, sizeof(p->delim));
 	p->probe_sep = 0;
@@ -236,6 +253,7 @@ eml_parser_reset(struct eml_parser *p)
 	p->header_block = 0;
 	p->parts_capped = 0;
 	p->saw_lf = p->saw_crlf = p->saw_mixed = 0;
+	p->mbox_from = 0;
 	eml_buf_reset(&p->dec);
 	eml_buf_reset(&p->udec);
 	memset(&p->uu, 0, sizeof(p->uu));
@@ -294,6 +312,7 @@ push(struct eml_parser *p, enum eml_event_type type)
 
 	/* Steps push a bounded number of events; the queue is sized for it. */
 	ev = &p->q[(p->qhead + p->qn++) % QUEUE_MAX];
+	p->pushed++;
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->part = top_part(p);
@@ -313,24 +332,44 @@ static void
 diag_part(struct eml_parser *p, struct eml_part *part,
     enum eml_diag_code code, uint64_t off, unsigned long line)
 {
-	struct eml_event *ev;
-	char *sec;
+	struct qdiag *q;
 
 	if (part != NULL)
 		eml_defects_set(&part->defects, code);
-	if (p->ndiags >= p->o.max_diags || p->qn >= QUEUE_MAX - QUEUE_RESERVE)
+	if (p->ndiags >= p->o.max_diags)
 		return;
+	if (p->dhead > 0 && p->dhead == p->dn) {
+		p->dhead = p->dn = 0;
+	}
+	if (p->dn == p->dcap) {
+		size_t ncap = p->dcap ? p->dcap * 2 : 16;
+		struct qdiag *nq;
+
+		if (p->dhead > 0) {
+			/* compact first: delivered ones are gone */
+			memmove(p->dq, p->dq + p->dhead, (p->dn - p->dhead) *
+			    sizeof(*p->dq));
+			p->dn -= p->dhead;
+			p->dhead = 0;
+		}
+		if (p->dn == p->dcap) {
+			if ((nq = realloc(p->dq, ncap * sizeof(*nq))) == NULL)
+				return;	/* out of memory: this one is lost */
+			p->dq = nq;
+			p->dcap = ncap;
+		}
+	}
 	p->ndiags++;
-	sec = p->qsec[(p->qhead + p->qn) % QUEUE_MAX];
-	ev = push(p, EML_EV_DIAG);
-	strcpy(sec, part != NULL ? part->section : "");
-	ev->diag.code = code;
-	ev->diag.severity = eml_diag_severity(code);
-	ev->diag.line = line;
-	ev->diag.offset = off;
-	ev->diag.section = sec;
-	ev->diag.msg_offset = p->origin;
-	ev->part = part;
+	q = &p->dq[p->dn++];
+	memset(&q->d, 0, sizeof(q->d));
+	strcpy(q->section, part != NULL ? part->section : "");
+	q->d.code = code;
+	q->d.severity = eml_diag_severity(code);
+	q->d.line = line;
+	q->d.offset = off;
+	q->d.msg_offset = p->origin;
+	q->part = part;
+	q->seq = p->pushed;
 }
 
 void
@@ -674,6 +713,21 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
     const char *v, size_t vlen)
 {
 	struct frame *f = cur(p);
+	struct eml_defects fd;
+	unsigned c;
+
+	/* [fields] header-value defects become diagnostics at the field's
+	 * line and offset (emli_field_check, lib/fieldcheck.c); the two
+	 * codes header_ctype emits itself are left out there */
+	if (emli_field_check(name, nlen, v, vlen, p->o.fallback_charset,
+	    f->message_level ? EMLI_FC_MESSAGE : 0, &fd) == EML_OK &&
+	    eml_defects_any(&fd))
+		for (c = 1; c < EML_D__COUNT; c++)
+			if (eml_defects_has(&fd, c) && ((c !=
+			    EML_D_CTYPE_INVALID && c != EML_D_CONFLICTING_PARAM)
+			    || !emli_eqi(name, nlen, "content-type")))
+				diag(p, c);
+	/* [fields] end */
 
 	if (nlen < 12 || strncasecmp(name, "content-", 8) != 0) {
 		if (emli_eqi(name, nlen, "mime-version"))
@@ -719,6 +773,14 @@ leaf_section(struct frame *f)
 	section_child(pt->section, sizeof(pt->section), base, 1);
 }
 
+/* Diagnostics of the header block as a whole are placed after its blank
+ * line (end_headers sets hd_off and hd_line), where the body starts. */
+static void
+diag_hd(struct eml_parser *p, enum eml_diag_code code)
+{
+	emli_parser_diag_at(p, code, p->hd_off, p->hd_line);
+}
+
 /* Headers are over: decide what the body is. */
 static void
 headers_done(struct eml_parser *p)
@@ -734,12 +796,12 @@ headers_done(struct eml_parser *p)
 		strcpy(pt->ctype, "text/plain");
 	}
 	if (pt->depth == 0 && f->saw_ctype && !f->saw_mime_version)
-		diag(p, EML_D_NO_MIME_VERSION);
+		diag_hd(p, EML_D_NO_MIME_VERSION);
 	if (pt->is_multipart) {
 		if (pt->cte == EML_CTE_BASE64 || pt->cte == EML_CTE_QP)
-			diag(p, EML_D_CTE_ON_COMPOSITE);
+			diag_hd(p, EML_D_CTE_ON_COMPOSITE);
 		if (!container_ok) {
-			diag(p, p->parts_capped ? EML_D_PARTS_LIMIT :
+			diag_hd(p, p->parts_capped ? EML_D_PARTS_LIMIT :
 			    EML_D_DEPTH_LIMIT);
 			pt->is_multipart = 0;
 		}
@@ -748,9 +810,9 @@ headers_done(struct eml_parser *p)
 	    strcmp(pt->ctype, "message/global") == 0) {
 		/* RFC 2046 5.2.1: an encoded message is opaque to us */
 		if (pt->cte == EML_CTE_BASE64 || pt->cte == EML_CTE_QP) {
-			diag(p, EML_D_CTE_ON_COMPOSITE);
+			diag_hd(p, EML_D_CTE_ON_COMPOSITE);
 		} else if (!container_ok) {
-			diag(p, EML_D_DEPTH_LIMIT);
+			diag_hd(p, EML_D_DEPTH_LIMIT);
 		} else {
 			pt->is_message = 1;
 		}
@@ -770,6 +832,13 @@ headers_done(struct eml_parser *p)
 	p->ubol = 1;
 	p->ulen = 0;
 	p->uover = 0;
+	/* diag branch hook: body-level checks of a leaf (bodycheck.c) */
+	if (!pt->is_multipart && !pt->is_message)
+		emli_bodycheck_init(&f->bc, pt->cte,
+		    strncmp(pt->ctype, "text/", 5) == 0,
+		    (p->mbox_from ? EMLI_BC_MBOX : 0) |
+		    (p->o.flags & EML_PARSE_NO_UUENCODE ? EMLI_BC_NO_UU : 0),
+		    p->o.max_diags);
 }
 
 /* ------------------------------------------------------------------ */
@@ -915,6 +984,8 @@ end_headers(struct eml_parser *p, const char *w, size_t len)
 {
 	struct eml_event *ev;
 
+	p->hd_off = p->off + len;
+	p->hd_line = p->line + (len > 0);
 	headers_done(p);
 	if (cur(p)->part.is_multipart) {
 		p->probe_sep = len;
@@ -1218,6 +1289,7 @@ step_mbox_from(struct eml_parser *p)
 	ev = push(p, EML_EV_RAW);
 	ev->raw = w;
 	ev->raw_len = nl != NULL ? (size_t)(nl - w + 1) : EMLI_MIN(n, 4096);
+	p->mbox_from = 1;	/* diag hook */
 	consume(p, w, ev->raw_len);
 	cur(p)->part.offset = p->off;
 	cur(p)->part.line = p->line;
@@ -1295,13 +1367,19 @@ step_probe(struct eml_parser *p)
 	if (leaf) {
 		struct eml_part *pt = &f->part;
 
-		/* in the body's section, as headers_done numbers a leaf */
-		diag(p, EML_D_BOUNDARY_NOT_FOUND);
 		pt->is_multipart = 0;
 		f->mp = MP_NONE;
 		f->is_digest = 0;
 		leaf_section(f);
 		eml_decoder_init(&f->dec, pt->cte);
+		/* diag hook: the leaf's body checks (bodycheck.c) */
+		emli_bodycheck_init(&f->bc, pt->cte, 0,
+		    (p->mbox_from ? EMLI_BC_MBOX : 0) | EMLI_BC_NO_UU,
+		    p->o.max_diags);
+		/* where the search ended (the end of the input, or the outer
+		 * delimiter), in the leaf's section */
+		emli_parser_diag_at(p, EML_D_BOUNDARY_NOT_FOUND, p->off +
+		    EMLI_MIN(pos, n), p->line + count_lines(w, EMLI_MIN(pos, n)));
 	}
 	goto done;
 wait:
@@ -1323,6 +1401,15 @@ done:
 	p->pline = p->psearch = 0;
 	p->state = S_BODY;
 	return 1;
+}
+
+/* diag branch hook: bodycheck.c reports an occurrence at the position
+ * it found (in a uuencode block: the block's part). */
+static void
+body_diag(void *arg, enum eml_diag_code code, unsigned long line,
+    uint64_t off)
+{
+	emli_parser_diag_at(arg, code, off, line);
 }
 
 /* "begin" SP 1*ODIGIT 1*SP name (uu.c's rule); *name_r is the name. */
@@ -1360,12 +1447,9 @@ uu_push(struct eml_parser *p, enum eml_event_type type)
 
 /* The block ends (after its "end" line, or with its text part). */
 static int
-uu_close(struct eml_parser *p, int truncated)
+uu_close(struct eml_parser *p)
 {
 	struct eml_event *ev;
-
-	if (truncated)
-		diag_part(p, &p->uu, EML_D_UU_TRUNCATED, p->off, p->line);
 	if (p->o.flags & EML_PARSE_DECODE) {
 		char *o = eml_buf_reserve(&p->udec, 128);
 		size_t k;
@@ -1545,6 +1629,10 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 	pt->raw_size += n;
 	if (pt == &p->uu)
 		ev->part = pt;
+	/* diag hook: a block's bytes are its text part's body too */
+	if (t == EML_EV_BODY)
+		emli_bodycheck_feed(&f->bc, w, n, p->off, p->line, body_diag,
+		    p);
 	if (t == EML_EV_BODY && (p->o.flags & EML_PARSE_DECODE)) {
 		char *o = eml_buf_reserve(db, eml_decoder_max(dec, n));
 
@@ -1558,7 +1646,7 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 		pt->decoded_size += ev->data_len;
 	}
 	consume(p, w, n);
-	if (closing && uu_close(p, 0) < 0)
+	if (closing && uu_close(p) < 0)
 		return EML_ENOMEM;
 	return (long)n;
 }
@@ -1652,20 +1740,17 @@ close_part(struct eml_parser *p)
 	struct eml_event *ev;
 
 	if (p->uu_in && f->uu_scan) {
-		/* an "end" line whose EOL is the delimiter's is whole */
-		size_t len = p->ulen;
-
-		while (len > 0 && (p->uline[len - 1] == '\r' ||
-		    EMLI_WSP(p->uline[len - 1])))
-			len--;
-		uu_close(p, p->ubol || p->uover || len != 3 ||
-		    memcmp(p->uline, "end", 3) != 0);
+		/* a block without "end": uu-truncated comes from bodycheck.c,
+		 * at its begin line */
+		uu_close(p);
 		return;		/* the part itself closes on the next step */
 	}
 	if (f->mp == MP_PREAMBLE || f->mp == MP_CHILD) {
 		diag(p, f->part.nchildren == 0 ? EML_D_BOUNDARY_NOT_FOUND :
 		    EML_D_MISSING_CLOSE_DELIM);
 	}
+	if (f->mp == MP_NONE)	/* diag hook */
+		emli_bodycheck_finish(&f->bc, p->off, p->line, body_diag, p);
 	if (f->mp == MP_NONE && (p->o.flags & EML_PARSE_DECODE)) {
 		char *o = eml_buf_reserve(&p->dec, 128);
 
@@ -1818,16 +1903,31 @@ eml_parser_next(struct eml_parser *p, struct eml_event *ev)
 {
 	int r;
 
-	while (p->qn == 0) {
+	while (p->qn == 0 && p->dhead == p->dn) {
 		if (p->state == S_DONE)
 			return 0;
 		if ((r = step(p)) < 0)
 			return r;
-		if (r == 0 && p->qn == 0)
+		if (r == 0 && p->qn == 0 && p->dhead == p->dn)
 			return 0;
+	}
+	if (p->dhead < p->dn && (p->qn == 0 ||
+	    p->dq[p->dhead].seq <= p->popped)) {
+		/* a diagnostic, in its place among the events */
+		struct qdiag *q = &p->dq[p->dhead++];
+
+		memset(ev, 0, sizeof(*ev));
+		ev->type = EML_EV_DIAG;
+		ev->part = q->part;
+		ev->offset = q->d.offset;
+		ev->line = q->d.line;
+		ev->diag = q->d;
+		ev->diag.section = q->section;
+		return 1;
 	}
 	*ev = p->q[p->qhead];
 	p->qhead = (p->qhead + 1) % QUEUE_MAX;
 	p->qn--;
+	p->popped++;
 	return 1;
 }

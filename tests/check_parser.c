@@ -190,7 +190,9 @@ static const struct {
 };
 
 /* The event stream, with adjacent body slices merged so that it does not
- * depend on chunking. */
+ * depend on chunking.  A body-level diagnostic comes when the checker has
+ * seen its bytes, which depends on the chunking: those are listed at the
+ * end, each with its own line and offset (diag branch). */
 static char *
 events(const char *in, size_t len, size_t chunk, unsigned flags)
 {
