@@ -28,6 +28,9 @@ SONAME := libemlkit.so.$(SOMAJOR)
 VERSION := $(shell sed -n 's/^\#define EML_VERSION "\(.*\)"/\1/p' lib/eml.h)
 
 LIB_SRC := $(wildcard lib/*.c)
+# net-imap: the fetch clients (sort: no duplicate once lib/net/ is listed)
+LIB_SRC := $(sort $(LIB_SRC) $(wildcard lib/net/imap*.c lib/net/pop3*.c \
+	lib/net/state*.c lib/net/utf7*.c))
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 TOOL_SRC := $(wildcard tools/eml-*.c)
 TOOLS := $(TOOL_SRC:tools/%.c=$(B)/%)
