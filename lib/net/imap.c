@@ -591,24 +591,31 @@ list_resp(struct eml_imap *im, struct list_ctx *lc)
 
 	if (lc == NULL || lc->stopped)
 		return EML_OK;
-	if (im->toks[2].type != TK_LP)
+	/* RFC 9051 7.3.1: "(" flags ")" SP delim SP mailbox */
+	if (im->ntok < 3 || im->toks[2].type != TK_LP)
 		return seterr(im, EML_EPROTO, "malformed LIST reply");
 	for (; i < im->ntok && im->toks[i].type != TK_RP; i++) {
 		if (flags.len)
-			eml_buf_addc(&flags, ' ');
-		eml_buf_adds(&flags, tstr(im, i));
+			(void)eml_buf_addc(&flags, ' ');
+		(void)eml_buf_adds(&flags, tstr(im, i));
 	}
 	i++;
-	if (i + 1 >= im->ntok)
-		return seterr(im, EML_EPROTO, "malformed LIST reply");
+	if (i + 1 >= im->ntok) {
+		r = seterr(im, EML_EPROTO, "malformed LIST reply");
+		goto out;
+	}
 	mb.delim = 0;
 	if (im->toks[i].type == TK_STRING && im->toks[i].len == 1)
 		mb.delim = tstr(im, i)[0];
-	else if (!tis(im, i, "NIL"))
-		return seterr(im, EML_EPROTO, "malformed LIST delimiter");
+	else if (!tis(im, i, "NIL")) {
+		r = seterr(im, EML_EPROTO, "malformed LIST delimiter");
+		goto out;
+	}
 	i++;
-	if (im->toks[i].type != TK_ATOM && im->toks[i].type != TK_STRING)
-		return seterr(im, EML_EPROTO, "malformed LIST name");
+	if (im->toks[i].type != TK_ATOM && im->toks[i].type != TK_STRING) {
+		r = seterr(im, EML_EPROTO, "malformed LIST name");
+		goto out;
+	}
 	if (im->utf8)
 		r = eml_buf_add(&name, tstr(im, i), im->toks[i].len);
 	else if (eml_imap_utf7_decode(tstr(im, i), im->toks[i].len,
@@ -618,15 +625,19 @@ list_resp(struct eml_imap *im, struct list_ctx *lc)
 		eml_buf_reset(&name);
 		r = eml_buf_add(&name, tstr(im, i), im->toks[i].len);
 	}
+	/* a name with NUL cannot be named back to the server */
 	if (r == EML_OK && memchr(tstr(im, i), 0, im->toks[i].len) == NULL) {
 		mb.name = name.data ? name.data : "";
 		mb.flags = flags.data ? flags.data : "";
 		if (lc->fn(lc->ctx, &mb) != 0)
 			lc->stopped = 1;
 	}
+	if (r == EML_ELIMIT)
+		r = EML_OK;	/* a 64 KB name is skipped, not fatal */
+out:
 	eml_buf_free(&flags);
 	eml_buf_free(&name);
-	return r == EML_ELIMIT ? EML_OK : r;
+	return r;
 }
 
 struct cmd_ctx {

@@ -42,7 +42,7 @@ struct script_io {
 	size_t nsent;
 };
 
-static ssize_t
+static __attribute__((unused)) ssize_t
 sio_read(void *ctx, void *buf, size_t n)
 {
 	struct script_io *s = ctx;
@@ -60,7 +60,7 @@ sio_read(void *ctx, void *buf, size_t n)
 	}
 }
 
-static int
+static __attribute__((unused)) int
 sio_write(void *ctx, const void *p, size_t n)
 {
 	struct script_io *s = ctx;
@@ -85,7 +85,7 @@ sio_write(void *ctx, const void *p, size_t n)
 	return 1;
 }
 
-static int
+static __attribute__((unused)) int
 sio_starttls(void *ctx)
 {
 	struct script_io *s = ctx;
@@ -95,7 +95,7 @@ sio_starttls(void *ctx)
 }
 
 /* Read one CRLF line (without it) from fd; -1 at EOF. */
-static int
+static __attribute__((unused)) int
 child_line(int fd, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -117,7 +117,7 @@ child_line(int fd, char *buf, size_t size)
 	return 0;
 }
 
-static void
+static __attribute__((unused)) void
 child_send(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -130,7 +130,7 @@ child_send(int fd, const char *p, size_t n)
 	}
 }
 
-static void
+static __attribute__((unused)) void
 child_run(int fd, const char *const *script)
 {
 	static char line[1 << 16];
@@ -194,7 +194,7 @@ child_run(int fd, const char *const *script)
 }
 
 /* Start the scripted server; tls: the connection counts as TLS. */
-static void
+static __attribute__((unused)) void
 script_start(struct script_io *s, const char *const *script, int tls)
 {
 	int sv[2];
@@ -220,7 +220,7 @@ script_start(struct script_io *s, const char *const *script, int tls)
 
 /* Close our end and reap the child: its exit status (0 = script
  * followed, 1 = the client differed, 2 = the client hung up early). */
-static int
+static __attribute__((unused)) int
 script_end(struct script_io *s)
 {
 	int st;
@@ -242,7 +242,7 @@ struct sink_rec {
 	int fail_end;
 };
 
-static int
+static __attribute__((unused)) int
 rec_begin(void *ctx, uint64_t size)
 {
 	struct sink_rec *r = ctx;
@@ -252,7 +252,7 @@ rec_begin(void *ctx, uint64_t size)
 	return 0;
 }
 
-static int
+static __attribute__((unused)) int
 rec_data(void *ctx, const void *p, size_t n)
 {
 	struct sink_rec *r = ctx;
@@ -267,7 +267,7 @@ rec_data(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
-static int
+static __attribute__((unused)) int
 rec_end(void *ctx)
 {
 	struct sink_rec *r = ctx;
@@ -281,7 +281,7 @@ rec_end(void *ctx)
 	return 0;
 }
 
-static void
+static __attribute__((unused)) void
 rec_abort(void *ctx)
 {
 	struct sink_rec *r = ctx;
@@ -289,7 +289,7 @@ rec_abort(void *ctx)
 	r->aborts++;
 }
 
-static int
+static __attribute__((unused)) int
 rec_done(void *ctx, uint32_t uid)
 {
 	struct sink_rec *r = ctx;
