@@ -41,7 +41,7 @@ struct ap {
 	struct eml_buf b, c;	/* scratch */
 };
 
-#define DEFECT(p)	((p)->l->defects |= EML_BIT(EML_D_ADDR_INVALID))
+#define DEFECT(p)	(eml_defects_set(&(p)->l->defects, EML_D_ADDR_INVALID))
 
 static int
 is_ws(int c)
@@ -275,7 +275,7 @@ static int
 finish_text(struct ap *p, char **out)
 {
 	struct eml_buf *b = &p->b, *c = &p->c;
-	uint64_t def = 0;
+	struct eml_defects def = { { 0 } };
 	size_t i;
 	int r, high = 0, guessed = 0;
 
@@ -292,7 +292,7 @@ finish_text(struct ap *p, char **out)
 		r = eml_rfc2047_decode(b->data, b->len, p->fallback, c, &def);
 		if (r != EML_OK)
 			return r;
-		p->l->defects |= def;
+		eml_defects_or(&p->l->defects, &def);
 		eml_buf_reset(b);
 		if ((r = eml_buf_add(b, c->data, c->len)) != EML_OK)
 			return r;
@@ -308,7 +308,7 @@ finish_text(struct ap *p, char **out)
 		eml_buf_reset(b);
 		if ((r = eml_buf_add(b, c->data, c->len)) != EML_OK)
 			return r;
-		p->l->defects |= EML_BIT(EML_D_HEADER_8BIT);
+		eml_defects_set(&p->l->defects, EML_D_HEADER_8BIT);
 	}
 	if ((*out = eml_buf_steal(b)) == NULL)
 		return EML_ENOMEM;

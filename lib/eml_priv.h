@@ -92,4 +92,42 @@ struct emli_codec {
 int emli_codec_run(const struct emli_codec *c, const void *in, size_t len,
     struct eml_buf *out);
 
+/* ---- Sinks and filters (sink.c, filter_*.c, maildir.c, mbox.c) ---- */
+
+/*
+ * What a kind of sink does.  write gets n > 0 bytes and returns EML_OK
+ * or <0.  finish (may be NULL) is called by eml_sink_close only while no
+ * error has happened: a filter writes what it still holds to next, a
+ * delivery sink commits.  release (may be NULL) frees what the sink owns
+ * (not next, not the struct) and is always called last; discard is set
+ * when the output must not be kept (abort, or an error anywhere in the
+ * chain), so a delivery sink removes what it wrote.
+ */
+struct emli_sink_ops {
+	int (*write)(struct eml_sink *s, const void *p, size_t n);
+	int (*finish)(struct eml_sink *s);
+	void (*release)(struct eml_sink *s, int discard);
+};
+
+struct eml_sink {
+	const struct emli_sink_ops *ops;
+	struct eml_sink *next;	/* filters: where output goes (owned) */
+	int err;		/* first error, sticky */
+	int err_errno;		/* errno at that error (EML_EIO) */
+	uint64_t bytes;		/* bytes accepted */
+};
+
+/* Allocate a sink of size bytes (>= sizeof(struct eml_sink), the struct
+ * embedding it first) with ops and next.  If next is given and the
+ * allocation fails, next is aborted.  NULL with errno ENOMEM; a NULL next
+ * for a filter (want_next) also gives NULL (its constructor failed). */
+struct eml_sink *emli_sink_new(size_t size, const struct emli_sink_ops *ops,
+    struct eml_sink *next, int want_next);
+/* Write all of p[0..n) to fd (EINTR and short writes handled): EML_OK or
+ * EML_EIO with errno. */
+int emli_write_all(int fd, const void *p, size_t n);
+/* The host part of a Maildir name: h with '/', ':' and ',' as octal
+ * escapes ("\057"), into out[size] (maildir.c). */
+void emli_maildir_host(const char *h, char *out, size_t size);
+
 #endif /* EML_PRIV_H */

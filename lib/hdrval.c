@@ -50,7 +50,7 @@ eml_hdr_unfold(const char *v, size_t len, struct eml_buf *out)
 
 int
 eml_hdr_decode(const char *v, size_t len, const char *fallback,
-    struct eml_buf *out, uint64_t *defects_r)
+    struct eml_buf *out, struct eml_defects *defects_r)
 {
 	size_t b = 0, e = len;
 	int r;

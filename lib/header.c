@@ -422,7 +422,7 @@ parse_rest(const char *v, size_t len, size_t i, struct eml_ctype *ct)
 		eml_params_free(&tmp);
 		return r;
 	}
-	tmp.defects |= ct->params.defects;
+	eml_defects_or(&tmp.defects, &ct->params.defects);
 	ct->params = tmp;
 	return EML_OK;
 }
@@ -462,7 +462,7 @@ eml_ctype_parse(const char *v, size_t len, struct eml_ctype *ct)
 		 * bytes outside token: RFC 2045 5.2 says treat it as
 		 * text/plain; the caller does, seeing type "".  Parameters
 		 * are still parsed: a charset may be useful. */
-		ct->params.defects |= EML_BIT(EML_D_CTYPE_INVALID);
+		eml_defects_set(&ct->params.defects, EML_D_CTYPE_INVALID);
 		if (memchr(v + ts, '=', te - ts) != NULL)
 			i = ts;	/* "charset=x" alone: keep the parameter */
 	}
@@ -491,7 +491,7 @@ eml_disposition_parse(const char *v, size_t len, struct eml_ctype *ct)
 	if (all_token(v + ts, te - ts, 0)) {
 		copy_lower(ct->type, v + ts, te - ts);
 	} else {
-		ct->params.defects |= EML_BIT(EML_D_CTYPE_INVALID);
+		eml_defects_set(&ct->params.defects, EML_D_CTYPE_INVALID);
 		if (memchr(v + ts, '=', te - ts) != NULL)
 			i = ts;	/* "filename=x" alone: keep the parameter */
 	}

@@ -211,9 +211,9 @@ diag(struct eml_parser *p, enum eml_diag_code code)
 
 	if (part != NULL) {
 		/* one report per code and part keeps hostile input O(1) */
-		if (part->defects & EML_BIT(code))
+		if (eml_defects_has(&part->defects, code))
 			return;
-		part->defects |= EML_BIT(code);
+		eml_defects_set(&part->defects, code);
 	}
 	if (p->ndiags >= p->o.max_diags || p->qn >= QUEUE_MAX - 4)
 		return;
@@ -419,7 +419,7 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 		snprintf(f->part.ctype, sizeof(f->part.ctype), "%s/%s",
 		    ct.type, ct.subtype);
 	}
-	if (ct.params.defects & EML_BIT(EML_D_CONFLICTING_PARAM))
+	if (eml_defects_has(&ct.params.defects, EML_D_CONFLICTING_PARAM))
 		diag(p, EML_D_CONFLICTING_PARAM);
 	if ((val = eml_params_get(&ct.params, "charset")) != NULL) {
 		size_t i;

@@ -149,7 +149,7 @@ START_TEST(test_vectors)
 	ser(&l, got, sizeof(got));
 	ck_assert_msg(strcmp(got, vec[_i].out) == 0,
 	    "%s: got\n%s\nwant\n%s", vec[_i].in, got, vec[_i].out);
-	bad = (l.defects & EML_BIT(EML_D_ADDR_INVALID)) != 0;
+	bad = (tu_defects64(&l.defects) & EML_BIT(EML_D_ADDR_INVALID)) != 0;
 	if (vec[_i].bad >= 0)
 		ck_assert_msg(bad == vec[_i].bad, "%s: invalid bit %d",
 		    vec[_i].in, bad);
@@ -231,7 +231,7 @@ time_parse(size_t n, size_t *got_r, uint64_t *def_r)
 		if (t < best)
 			best = t;
 		*got_r = l.n;
-		*def_r = l.defects;
+		*def_r = tu_defects64(&l.defects);
 		if (l.n > 0)
 			ck_assert_ptr_nonnull(l.v[l.n - 1].email);
 		eml_addr_free(&l);

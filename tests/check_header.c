@@ -234,7 +234,7 @@ START_TEST(test_ctype_table)
 	ck_assert_str_eq(ct.type, ct_cases[_i].type);
 	ck_assert_str_eq(ct.subtype, ct_cases[_i].subtype);
 	ck_assert_str_eq(render(&ct.params), ct_cases[_i].params);
-	ck_assert_uint_eq(ct.params.defects & CHECKED_BITS,
+	ck_assert_uint_eq(tu_defects64(&ct.params.defects) & CHECKED_BITS,
 	    ct_cases[_i].defects);
 	eml_ctype_free(&ct);
 	ck_assert_uint_eq(ct.params.n, 0);
@@ -270,12 +270,12 @@ START_TEST(test_ctype_misc)
 
 	/* Raw 8-bit that is not UTF-8 is flagged. */
 	ck_assert_int_eq(eml_ctype_parse("a/b; n=\xe9", 8, &ct), EML_OK);
-	ck_assert(ct.params.defects & EML_BIT(EML_D_HEADER_8BIT));
+	ck_assert(tu_defects64(&ct.params.defects) & EML_BIT(EML_D_HEADER_8BIT));
 	eml_ctype_free(&ct);
 
 	ck_assert_int_eq(eml_ctype_parse(NULL, 0, &ct), EML_OK);
 	ck_assert_str_eq(ct.type, "");
-	ck_assert(ct.params.defects & INV);
+	ck_assert(tu_defects64(&ct.params.defects) & INV);
 	eml_ctype_free(&ct);
 	eml_ctype_free(NULL);
 }
@@ -316,7 +316,7 @@ START_TEST(test_disposition_table)
 	ck_assert_str_eq(ct.type, cd_cases[_i].type);
 	ck_assert_str_eq(ct.subtype, "");
 	ck_assert_str_eq(render(&ct.params), cd_cases[_i].params);
-	ck_assert_uint_eq(ct.params.defects & CHECKED_BITS,
+	ck_assert_uint_eq(tu_defects64(&ct.params.defects) & CHECKED_BITS,
 	    cd_cases[_i].defects);
 	eml_ctype_free(&ct);
 }

@@ -47,15 +47,15 @@ static int
 field_text(struct ctx *c, const struct eml_node *n, const char *name)
 {
 	const struct eml_header *h = eml_node_header(n, name);
-	uint64_t defects = 0;
+	struct eml_defects defects = { { 0 } };
 
 	eml_buf_reset(&c->tmp);
 	if (h == NULL)
 		return 0;
 	xcheck(eml_hdr_decode(h->value, h->value_len, NULL, &c->tmp,
 	    &defects));
-	if (defects & (EML_BIT(EML_D_CHARSET_UNKNOWN) |
-	    EML_BIT(EML_D_HEADER_8BIT)))
+	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
+	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
 		c->fallback = 1;
 	return 1;
 }
@@ -150,14 +150,14 @@ static void
 headers(struct ctx *c, const struct eml_node *n)
 {
 	size_t i;
-	uint64_t defects;
+	struct eml_defects defects;
 
 	J(c, eml_json_key(&c->j, "headers"));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < n->nheaders; i++) {
 		const struct eml_header *h = &n->headers[i];
 
-		defects = 0;
+		memset(&defects, 0, sizeof(defects));
 		eml_buf_reset(&c->tmp);
 		xcheck(eml_hdr_decode(h->value, h->value_len, NULL, &c->tmp,
 		    &defects));
