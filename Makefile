@@ -13,6 +13,10 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
 LDLIBS_LIB := -lz
+# lib/net (clients): OpenSSL for TLS and SCRAM, libresolv for SRV lookups.
+# One library rather than two: tests and tools link one archive, and a
+# static link pulls the OpenSSL users in only where a tool calls them.
+LDLIBS_LIB += -lssl -lcrypto -lresolv
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -27,7 +31,7 @@ SOMAJOR := 0
 SONAME := libemlkit.so.$(SOMAJOR)
 VERSION := $(shell sed -n 's/^\#define EML_VERSION "\(.*\)"/\1/p' lib/eml.h)
 
-LIB_SRC := $(wildcard lib/*.c)
+LIB_SRC := $(wildcard lib/*.c) $(wildcard lib/net/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 TOOL_SRC := $(wildcard tools/eml-*.c)
 TOOLS := $(TOOL_SRC:tools/%.c=$(B)/%)
