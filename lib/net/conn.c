@@ -414,7 +414,11 @@ eml_conn_tls(struct eml_conn *c, const char *host)
 	if (is_ip(host))
 		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host);
 	else {
-		SSL_set_tlsext_host_name(c->ssl, host);
+		char sni[256];
+
+		/* the macro casts away const, which -Wcast-qual refuses */
+		emli_strlcpy(sni, host, strlen(host), sizeof(sni));
+		SSL_set_tlsext_host_name(c->ssl, sni);
 		SSL_set1_host(c->ssl, host);
 		/* attack case 59: no "*.com", no partial labels */
 		SSL_set_hostflags(c->ssl,
