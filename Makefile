@@ -37,6 +37,10 @@ TOOL_SRC := $(wildcard tools/eml-*.c)
 TOOLS := $(TOOL_SRC:tools/%.c=$(B)/%)
 TOOL_COMMON := $(filter-out $(TOOL_SRC),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(TOOL_COMMON:tools/%.c=$(B)/tools/%.o)
+# tools/net/*.c: connection options of the network tools, linked into
+# those only
+NET_TOOLS := $(filter $(B)/eml-smtp $(B)/eml-imap $(B)/eml-pop3,$(TOOLS))
+NET_COMMON_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(wildcard tools/net/*.c))
 TEST_SRC := $(wildcard tests/check_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_T := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
@@ -68,6 +72,10 @@ $(B)/$(SONAME): $(LIB_OBJ)
 	ln -sf $(SONAME) $(B)/libemlkit.so
 
 $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+
+$(NET_TOOLS): $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) \
+		$(NET_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 # The test runner finds every suite by its constructor's name.
@@ -180,4 +188,4 @@ FORCE:
 	fuzz fuzz-build fuzz-replay
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
-	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d)
+	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d)

@@ -173,6 +173,9 @@ int eml_proto_line(struct eml_proto *p, const char **line_r, size_t *len_r);
 /* Literal hook: up to max raw buffered bytes, consumed (IMAP streams
  * {n} literals with it, never holding one whole).  Returns the count. */
 size_t eml_proto_take(struct eml_proto *p, size_t max, const char **p_r);
+/* The buffered input, not consumed (to look at a greeting's first
+ * bytes: a TLS record where text was expected names the scheme). */
+const char *eml_proto_peek(const struct eml_proto *p, size_t *n_r);
 /* Bytes received and not consumed yet (non-zero after a STARTTLS reply
  * means injected plaintext). */
 size_t eml_proto_pending(const struct eml_proto *p);
@@ -337,6 +340,8 @@ struct eml_smtp_opts {
 	int token;		/* secret is an OAuth token */
 	const struct eml_trace *trace;
 	size_t max_line;	/* 0 = EML_DEFAULT_MAX_LINE */
+	int no_chunking;	/* use DATA even where CHUNKING is offered */
+	size_t chunk_size;	/* BDAT chunk; 0 = 1 MiB */
 };
 
 /* Envelope of one message. */
@@ -402,6 +407,7 @@ int eml_smtp_check_addr(const char *addr);
  * only CRLF.CRLF is the terminator (CVE-2023-51764/5/6). */
 struct eml_dotenc {
 	int state;		/* 0 line start, 1 inside, 2 after CR */
+	int stuff;		/* 1 (init): DATA; 0: only CRLF, for BDAT */
 	uint64_t nin;		/* bytes taken */
 };
 void eml_dotenc_init(struct eml_dotenc *d);

@@ -133,6 +133,13 @@ eml_proto_take(struct eml_proto *p, size_t max, const char **p_r)
 	return n;
 }
 
+const char *
+eml_proto_peek(const struct eml_proto *p, size_t *n_r)
+{
+	*n_r = p->ilen - p->ipos;
+	return p->in + p->ipos;
+}
+
 size_t
 eml_proto_pending(const struct eml_proto *p)
 {
