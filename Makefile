@@ -13,6 +13,10 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
 LDLIBS_LIB := -lz
+# lib/net (clients): OpenSSL for TLS and SCRAM, libresolv for SRV lookups.
+# One library rather than two: tests and tools link one archive, and a
+# static link pulls the OpenSSL users in only where a tool calls them.
+LDLIBS_LIB += -lssl -lcrypto -lresolv
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -27,15 +31,16 @@ SOMAJOR := 0
 SONAME := libemlkit.so.$(SOMAJOR)
 VERSION := $(shell sed -n 's/^\#define EML_VERSION "\(.*\)"/\1/p' lib/eml.h)
 
-LIB_SRC := $(wildcard lib/*.c)
-# net-imap: the fetch clients (sort: no duplicate once lib/net/ is listed)
-LIB_SRC := $(sort $(LIB_SRC) $(wildcard lib/net/imap*.c lib/net/pop3*.c \
-	lib/net/state*.c lib/net/utf7*.c))
+LIB_SRC := $(wildcard lib/*.c) $(wildcard lib/net/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 TOOL_SRC := $(wildcard tools/eml-*.c)
 TOOLS := $(TOOL_SRC:tools/%.c=$(B)/%)
 TOOL_COMMON := $(filter-out $(TOOL_SRC),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(TOOL_COMMON:tools/%.c=$(B)/tools/%.o)
+# tools/net/*.c: connection options of the network tools, linked into
+# those only
+NET_TOOLS := $(filter $(B)/eml-smtp $(B)/eml-imap $(B)/eml-pop3,$(TOOLS))
+NET_COMMON_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(wildcard tools/net/*.c))
 TEST_SRC := $(wildcard tests/check_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_T := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
@@ -67,6 +72,10 @@ $(B)/$(SONAME): $(LIB_OBJ)
 	ln -sf $(SONAME) $(B)/libemlkit.so
 
 $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+
+$(NET_TOOLS): $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) \
+		$(NET_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 # The test runner finds every suite by its constructor's name.
@@ -179,4 +188,4 @@ FORCE:
 	fuzz fuzz-build fuzz-replay
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
-	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d)
+	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d)
