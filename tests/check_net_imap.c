@@ -445,18 +445,18 @@ static const struct {
 } hostile[] = {
 	{ "PREAUTH when TLS is required",
 	    { "S:* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n", "W",
-	    NULL }, 0, EML_ETLS },
+	    NULL }, 0, EML_ENOTLS },
 	{ "no STARTTLS offered",
 	    { "S:* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n", "W", NULL },
-	    0, EML_ETLS },
+	    0, EML_ENOTLS },
 	{ "STARTTLS refused",
 	    { "S:* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n",
 	    "C:E1 STARTTLS", "S:E1 NO not now\r\n", "W", NULL }, 0,
-	    EML_ETLS },
+	    EML_ENOTLS },
 	{ "bytes after the STARTTLS reply",
 	    { "S:* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n",
 	    "C:E1 STARTTLS", "S:E1 OK go\r\n* CAPABILITY IMAP4rev1 "
-	    "AUTH=PLAIN\r\nE2 OK\r\n", "W", NULL }, 0, EML_ETLS },
+	    "AUTH=PLAIN\r\nE2 OK\r\n", "W", NULL }, 0, EML_EPROTO },
 	{ "garbage greeting",
 	    { "S:\x16\x03\x01\x02\x05\x01\x02\x03\xfc\r\n", "W", NULL }, 0,
 	    EML_EPROTO },
@@ -467,7 +467,7 @@ static const struct {
 	    EML_EREFUSED },
 	{ "10 MB line",
 	    { "S:* OK ", "B:10485760", "W", NULL }, 1, EML_ELIMIT },
-	{ "closed at once", { "X", NULL }, 1, EML_EPROTO },
+	{ "closed at once", { "X", NULL }, 1, EML_ECLOSED },
 	{ "nested 70 deep",
 	    { "S:* OK hi\r\n", "C:E1 CAPABILITY", "S:* FLAGS " P10 P10 P10 P10
 	    P10 P10 P10 "\r\n", "W", NULL }, 1, EML_EPROTO },
@@ -509,7 +509,7 @@ static const struct {
 	{ "dropped between messages",
 	    { "C:E1 UID FETCH 4 (UID BODY.PEEK[])",
 	    "S:* 1 FETCH (UID 4 BODY[] {3}\r\nabc)\r\nE1 OK\r\n", "X",
-	    NULL }, 0, 1, 0 },	/* EPROTO or EIO: which comes first */
+	    NULL }, 0, 1, 0 },	/* ECLOSED or EIO: which comes first */
 	{ "UID not asked for",
 	    { "C:E1 UID FETCH 4 (UID BODY.PEEK[])",
 	    "S:* 1 FETCH (UID 7 BODY[] {3}\r\nabc)\r\nE1 OK\r\n", "W",
@@ -538,7 +538,7 @@ START_TEST(session_badfetch)
 	/* window 1: the second command waits for the first reply */
 	r = eml_imap_uid_fetch(im, uids, 2, 0, 1, &cb, rec_done, &rec);
 	ck_assert_msg(r == badfetch[_i].want || (badfetch[_i].want == 0 &&
-	    (r == EML_EPROTO || r == EML_EIO)), "%s: %d %s",
+	    (r == EML_ECLOSED || r == EML_EIO)), "%s: %d %s",
 	    badfetch[_i].name, r, eml_imap_errmsg(im));
 	ck_assert_int_eq(rec.ends, badfetch[_i].ends);
 	ck_assert_int_eq(rec.aborts, badfetch[_i].aborts);

@@ -180,23 +180,23 @@ static const struct {
 } hostile[] = {
 	{ "no STLS offered",
 	    { "S:+OK hi\r\n", "C:CAPA", "S:+OK\r\nUSER\r\n.\r\n", "W",
-	    NULL }, 0, EML_ETLS },
+	    NULL }, 0, EML_ENOTLS },
 	{ "no CAPA at all",
 	    { "S:+OK hi\r\n", "C:CAPA", "S:-ERR what\r\n", "W", NULL }, 0,
-	    EML_ETLS },
+	    EML_ENOTLS },
 	{ "STLS refused",
 	    { "S:+OK hi\r\n", "C:CAPA", "S:+OK\r\nSTLS\r\n.\r\n", "C:STLS",
-	    "S:-ERR [SYS/PERM] no\r\n", "W", NULL }, 0, EML_ETLS },
+	    "S:-ERR [SYS/PERM] no\r\n", "W", NULL }, 0, EML_ENOTLS },
 	{ "bytes after the STLS reply",
 	    { "S:+OK hi\r\n", "C:CAPA", "S:+OK\r\nSTLS\r\n.\r\n", "C:STLS",
-	    "S:+OK go\r\n+OK injected\r\n", "W", NULL }, 0, EML_ETLS },
+	    "S:+OK go\r\n+OK injected\r\n", "W", NULL }, 0, EML_EPROTO },
 	{ "garbage greeting",
 	    { "S:* OK IMAP here\r\n", "W", NULL }, 1, EML_EPROTO },
 	{ "10 MB line",
 	    { "S:+OK ", "B:10485760", "W", NULL }, 1, EML_ELIMIT },
 	{ "greeting -ERR",
 	    { "S:-ERR go away\r\n", "W", NULL }, 1, EML_EREFUSED },
-	{ "closed at once", { "X", NULL }, 1, EML_EPROTO },
+	{ "closed at once", { "X", NULL }, 1, EML_ECLOSED },
 };
 
 START_TEST(session_hostile)

@@ -18,28 +18,32 @@
 #include <sys/types.h>
 
 #include "eml.h"
+#include "net/eml_net.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Codes of the clients beyond the core's EML_E* ones. */
-#define EML_EPROTO	(-20)	/* the server broke the protocol */
-#define EML_EREFUSED	(-21)	/* the server said NO/BAD/-ERR */
-#define EML_ETLS	(-22)	/* TLS required but not possible */
-#define EML_EAUTH	(-23)	/* authentication failed */
-#define EML_ESTATE	(-24)	/* UIDVALIDITY changed: mailbox stopped */
-#define EML_EDELIVER	(-25)	/* storing a message failed */
+/* Codes of the fetch clients beyond eml_net.h's (which they use too:
+ * EML_EPROTO, EML_ENOTLS for "TLS required but refused or not offered",
+ * EML_ETLS, EML_EAUTH, EML_ECLOSED, EML_ETIMEOUT). */
+#define EML_EREFUSED	(-40)	/* the server said NO/BAD/-ERR */
+#define EML_ESTATE	(-41)	/* UIDVALIDITY changed: mailbox stopped */
+#define EML_EDELIVER	(-42)	/* storing a message failed */
 
-/* Text for EML_E* including the codes above (static string). */
+/* Text for any EML_E* code, these included (static string). */
 const char *eml_fetch_strerror(int err);
+/* The sysexits.h code for any EML_E* code (eml_net_exitcode plus these:
+ * EX_UNAVAILABLE, EX_DATAERR, EX_CANTCREAT). */
+int eml_fetch_exitcode(int err);
 
 /* ------------------------------------------------------------------ */
 /* Transport: what a connection gives the clients.                      */
 
 struct eml_net_io {
 	void *ctx;
-	/* Read up to n bytes: >0 count, 0 end of stream, <0 error/timeout. */
+	/* Read up to n bytes: >0 count, 0 end of stream, <0 an EML_E*
+	 * code (EML_ETIMEOUT...; -1 counts as EML_EIO). */
 	ssize_t (*read)(void *ctx, void *buf, size_t n);
 	/* Write all n bytes; 0 or <0 on error. */
 	int (*write)(void *ctx, const void *p, size_t n);

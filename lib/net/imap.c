@@ -296,18 +296,22 @@ fill(struct eml_imap *im)
 	ssize_t n;
 
 	if (im->eof)
-		return seterr(im, EML_EPROTO,
-		    "connection closed by the server in mid-response");
+		return seterr(im, EML_ECLOSED, "connection closed by the "
+		    "server");
 	n = im->io->read(im->io->ctx, im->ibuf, sizeof(im->ibuf));
-	if (n < 0)
-		return seterr(im, EML_EIO, "reading from the server failed"
-		    " (timeout or connection reset)");
+	if (n < 0) {
+		int r = n < -1 ? (int)n : EML_EIO;
+
+		return seterr(im, r, "reading from the server failed: %s",
+		    eml_net_strerror(r));
+	}
 	if (n == 0) {
 		im->eof = 1;
+		/* mid-response, a literal or line was cut short */
 		if (eml_imap_rd_finish(im->rd) < 0)
 			return seterr(im, EML_EPROTO, "connection closed "
 			    "by the server in mid-response");
-		return seterr(im, EML_EPROTO,
+		return seterr(im, EML_ECLOSED,
 		    "connection closed by the server");
 	}
 	return eml_imap_rd_feed(im->rd, im->ibuf, (size_t)n);
@@ -982,7 +986,7 @@ eml_imap_open(struct eml_imap *im)
 		/* RFC 9051 11.1 / mutt CVE-2020-14093: an authenticated
 		 * session cannot be upgraded to TLS */
 		if (need_tls)
-			return seterr(im, EML_ETLS, "server sent PREAUTH on "
+			return seterr(im, EML_ENOTLS, "server sent PREAUTH on "
 			    "a connection without TLS; refusing (use imaps:// "
 			    "or --no-tls for a trusted local server)");
 		im->preauth = 1;
@@ -995,22 +999,23 @@ eml_imap_open(struct eml_imap *im)
 	if (!need_tls)
 		return EML_OK;
 	if (!(im->caps & EML_IMAP_CAP_STARTTLS))
-		return seterr(im, EML_ETLS, "server does not offer STARTTLS"
+		return seterr(im, EML_ENOTLS, "server does not offer STARTTLS"
 		    "; refusing to continue without TLS");
 	if (im->io->starttls == NULL)
-		return seterr(im, EML_ETLS, "TLS is not available");
+		return seterr(im, EML_ENOTLS, "TLS is not available");
 	if ((r = cmd_begin(im, "STARTTLS")) < 0 || (r = send_out(im, 0)) < 0)
 		return r;
 	if ((r = wait_tagged(im, im->tag, &cc)) < 0)
-		return r == EML_EREFUSED ? seterr(im, EML_ETLS, "server "
+		return r == EML_EREFUSED ? seterr(im, EML_ENOTLS, "server "
 		    "refused STARTTLS: %s", human(im)) : r;
 	/* CVE-2011-0411 class: a byte after the reply and before the
 	 * handshake was injected in plaintext */
 	if (eml_imap_rd_pending(im->rd) != 0)
-		return seterr(im, EML_ETLS, "server sent data after the "
+		return seterr(im, EML_EPROTO, "server sent data after the "
 		    "STARTTLS reply, before TLS; refusing");
-	if (im->io->starttls(im->io->ctx) < 0)
-		return seterr(im, EML_ETLS, "TLS handshake failed");
+	if ((r = im->io->starttls(im->io->ctx)) < 0)
+		return seterr(im, r < -1 ? r : EML_ETLS, "TLS handshake "
+		    "failed");
 	im->io->tls = 1;
 	/* RFC 9051 6.2.1: forget what was learnt before TLS */
 	return capability(im);
@@ -1073,7 +1078,7 @@ eml_imap_login(struct eml_imap *im, const char *user, const char *pass)
 		    "break");
 	if (!im->preauth) {
 		if (!im->io->tls && !(im->flags & EML_IMAP_NO_TLS))
-			return seterr(im, EML_ETLS, "refusing to send a "
+			return seterr(im, EML_ENOTLS, "refusing to send a "
 			    "password without TLS");
 		if (im->caps & EML_IMAP_CAP_AUTH_PLAIN)
 			r = sasl_plain(im, user, pass);

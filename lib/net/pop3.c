@@ -295,15 +295,24 @@ fill(struct eml_pop3 *p)
 	ssize_t n;
 
 	if (p->eof)
-		return seterr(p, EML_EPROTO, "connection closed by the server");
+		return seterr(p, EML_ECLOSED, "connection closed by the "
+		    "server");
 	n = p->io->read(p->io->ctx, p->ibuf, sizeof(p->ibuf));
-	if (n < 0)
-		return seterr(p, EML_EIO, "reading from the server failed "
-		    "(timeout or connection reset)");
+	if (n < 0) {
+		int r = n < -1 ? (int)n : EML_EIO;
+
+		return seterr(p, r, "reading from the server failed: %s",
+		    eml_net_strerror(r));
+	}
 	if (n == 0) {
 		p->eof = 1;
-		return seterr(p, EML_EPROTO, "connection closed by the server"
-		    " in mid-reply");
+		/* before the first byte of a reply it is a plain close */
+		if (!(p->rd->state == ST_STATUS && p->rd->line.len == 0) &&
+		    eml_pop3_rd_finish(p->rd) < 0)
+			return seterr(p, EML_EPROTO, "connection closed by "
+			    "the server in mid-reply");
+		return seterr(p, EML_ECLOSED, "connection closed by the "
+		    "server");
 	}
 	return eml_pop3_rd_feed(p->rd, p->ibuf, (size_t)n);
 }
@@ -460,19 +469,20 @@ eml_pop3_open(struct eml_pop3 *p)
 	if (!need_tls)
 		return EML_OK;
 	if (!p->cap_stls)
-		return seterr(p, EML_ETLS, "server does not offer STLS; "
+		return seterr(p, EML_ENOTLS, "server does not offer STLS; "
 		    "refusing to continue without TLS");
 	if (p->io->starttls == NULL)
-		return seterr(p, EML_ETLS, "TLS is not available");
+		return seterr(p, EML_ENOTLS, "TLS is not available");
 	if ((r = command(p, "STLS", 0, 0, NULL)) < 0)
-		return r == EML_EREFUSED ? seterr(p, EML_ETLS, "server "
+		return r == EML_EREFUSED ? seterr(p, EML_ENOTLS, "server "
 		    "refused STLS: %s", p->text) : r;
 	/* CVE-2011-0411 class: bytes before the handshake are injected */
 	if (eml_pop3_rd_pending(p->rd) != 0)
-		return seterr(p, EML_ETLS, "server sent data after the STLS "
+		return seterr(p, EML_EPROTO, "server sent data after the STLS "
 		    "reply, before TLS; refusing");
-	if (p->io->starttls(p->io->ctx) < 0)
-		return seterr(p, EML_ETLS, "TLS handshake failed");
+	if ((r = p->io->starttls(p->io->ctx)) < 0)
+		return seterr(p, r < -1 ? r : EML_ETLS, "TLS handshake "
+		    "failed");
 	p->io->tls = 1;
 	/* RFC 2595 4: capabilities from before TLS are forgotten */
 	capa(p);
@@ -490,7 +500,7 @@ eml_pop3_login(struct eml_pop3 *p, const char *user, const char *pass)
 		return seterr(p, EML_EINVAL, "user or password holds a line "
 		    "break");
 	if (!p->io->tls && !(p->flags & EML_POP3_NO_TLS))
-		return seterr(p, EML_ETLS, "refusing to send a password "
+		return seterr(p, EML_ENOTLS, "refusing to send a password "
 		    "without TLS");
 	if (p->cap_plain) {
 		/* RFC 5034 4 with an initial response; RFC 4616 */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "eml_priv.h"
@@ -329,12 +330,20 @@ const char *
 eml_fetch_strerror(int err)
 {
 	switch (err) {
-	case EML_EPROTO:	return "protocol error from the server";
 	case EML_EREFUSED:	return "refused by the server";
-	case EML_ETLS:		return "TLS required but not available";
-	case EML_EAUTH:		return "authentication failed";
 	case EML_ESTATE:	return "UIDVALIDITY changed";
 	case EML_EDELIVER:	return "storing the message failed";
 	}
-	return eml_strerror(err);
+	return eml_net_strerror(err);
+}
+
+int
+eml_fetch_exitcode(int err)
+{
+	switch (err) {
+	case EML_EREFUSED:	return EX_UNAVAILABLE;
+	case EML_ESTATE:	return EX_DATAERR;
+	case EML_EDELIVER:	return EX_CANTCREAT;
+	}
+	return eml_net_exitcode(err);
 }
