@@ -158,6 +158,36 @@ struct eml_fetch_cb {
 	void (*abort)(void *ctx);
 };
 
+/* Where fetched messages go, through the core's delivery sinks: to is
+ * "-" (stdout, as an mboxrd stream), a Maildir (a directory, or a name
+ * ending in '/'; created with tmp/new/cur if missing) or else an mbox
+ * file (appended, locked).  Line ends become LF (Unix mailboxes).  Each
+ * message is committed by cb->end (Maildir: fsync + link into new/;
+ * mbox: fsync + unlock) and discarded by cb->abort.  NULL with *err_r
+ * on error (EML_EINVAL, EML_ENOMEM). */
+struct eml_fetch_dest;
+enum eml_dest_kind { EML_DEST_STDOUT = 1, EML_DEST_MAILDIR, EML_DEST_MBOX };
+struct eml_fetch_dest *eml_fetch_dest_new(const char *to, int *err_r);
+void eml_fetch_dest_free(struct eml_fetch_dest *d);
+enum eml_dest_kind eml_fetch_dest_kind(const struct eml_fetch_dest *d);
+/* The callbacks to hand to a client (borrowed from d). */
+const struct eml_fetch_cb *eml_fetch_dest_cb(struct eml_fetch_dest *d);
+/* The last error of a delivery in words ("" if none; borrowed). */
+const char *eml_fetch_dest_errmsg(const struct eml_fetch_dest *d);
+/* Bytes of the message being written or last written. */
+uint64_t eml_fetch_dest_bytes(const struct eml_fetch_dest *d);
+
+/* The transport over an eml_conn (net/conn.c): reads, writes and the
+ * STARTTLS handshake (host checked, as eml_conn_tls), with the trace
+ * through t (may be NULL).  Fill *ci; ci->io is what clients take. */
+struct eml_conn_io {
+	struct eml_net_io io;
+	struct eml_conn *conn;
+	const struct eml_trace *trace;
+};
+void eml_conn_io_init(struct eml_conn_io *ci, struct eml_conn *c,
+    const struct eml_trace *t);
+
 /* ------------------------------------------------------------------ */
 /* IMAP client.                                                         */
 
@@ -199,10 +229,17 @@ unsigned eml_imap_caps(const struct eml_imap *im);	/* EML_IMAP_CAP_* */
  * STARTTLS capability, a refusal, or any byte after the reply) and ask
  * for capabilities again, forgetting those learnt before. */
 int eml_imap_open(struct eml_imap *im);
-/* Authenticate: AUTHENTICATE PLAIN where offered, else LOGIN unless
- * LOGINDISABLED; never in plaintext unless EML_IMAP_NO_TLS.  Sends ID
- * (RFC 2971) when offered, ENABLE QRESYNC/UTF8=ACCEPT when offered.  A
- * PREAUTH session (allowed only with EML_IMAP_NO_TLS) skips the login. */
+/* Authenticate: AUTHENTICATE with the best SASL mechanism offered
+ * (eml_sasl_choose: SCRAM-SHA-256, PLAIN, LOGIN; with token OAUTHBEARER,
+ * XOAUTH2), or mech when not NULL; else LOGIN unless LOGINDISABLED
+ * (RFC 9051 6.2.3); never in plaintext unless EML_IMAP_NO_TLS.  SCRAM
+ * must end with the server's proof.  Then ID (RFC 2971) and ENABLE
+ * QRESYNC/CONDSTORE/UTF8=ACCEPT when offered.  A PREAUTH session
+ * (allowed only with EML_IMAP_NO_TLS) skips the login.  EML_EAUTH when
+ * refused (errmsg has the server's words). */
+int eml_imap_auth(struct eml_imap *im, const char *user, const char *secret,
+    const char *mech, int token);
+/* eml_imap_auth(im, user, pass, NULL, 0) */
 int eml_imap_login(struct eml_imap *im, const char *user, const char *pass);
 
 /* One LIST reply: name in UTF-8 (decoded from modified UTF-7 unless

@@ -48,6 +48,7 @@ struct eml_imap {
 	int preauth, authed, utf8, qresync;
 	unsigned tagno;
 	char tag[16];		/* of the command in progress */
+	char mechs[512];	/* AUTH= mechanisms, space-separated */
 
 	unsigned char ibuf[IBUF_SIZE];
 	int eof;
@@ -451,10 +452,18 @@ learn_caps(struct eml_imap *im, size_t i, size_t end)
 
 	im->caps = 0;
 	im->have_caps = 1;
-	for (; i < end; i++)
+	im->mechs[0] = '\0';
+	for (; i < end; i++) {
 		for (size_t k = 0; k < EMLI_NELEM(tab); k++)
 			if (tis(im, i, tab[k].name))
 				im->caps |= tab[k].bit;
+		if (im->toks[i].type == TK_ATOM &&
+		    strncasecmp(tstr(im, i), "AUTH=", 5) == 0 &&
+		    strlen(im->mechs) + im->toks[i].len < sizeof(im->mechs)) {
+			strcat(im->mechs, tstr(im, i) + 5);
+			strcat(im->mechs, " ");
+		}
+	}
 }
 
 /* Response code "[...]" after a status word at token i. */
@@ -954,6 +963,7 @@ capability(struct eml_imap *im)
 {
 	im->caps = 0;
 	im->have_caps = 0;
+	im->mechs[0] = '\0';
 	return simple(im, "CAPABILITY", NULL);
 }
 
@@ -1021,55 +1031,137 @@ eml_imap_open(struct eml_imap *im)
 	return capability(im);
 }
 
+/* AUTHENTICATE (RFC 9051 6.2.2) with one SASL exchange of net/sasl.c:
+ * each "+ base64" challenge answered, SASL-IR (RFC 4959) when offered. */
+struct sasl_arg {
+	struct eml_sasl *sasl;
+	struct eml_buf ir;	/* initial response still to send */
+	int has_ir;
+	int err;
+};
+
 static int
-sasl_plain(struct eml_imap *im, const char *user, const char *pass)
+send_b64_line(struct eml_imap *im, const void *p, size_t n)
 {
-	struct eml_buf raw = { 0 }, b64 = { 0 };
-	struct cmd_ctx cc = { 0 };
-	struct lit_arg la;
+	struct eml_buf b = { 0 };
 	int r;
 
-	/* RFC 4616: authzid NUL authcid NUL passwd */
-	if ((r = eml_buf_addc(&raw, 0)) < 0 ||
-	    (r = eml_buf_adds(&raw, user)) < 0 ||
-	    (r = eml_buf_addc(&raw, 0)) < 0 ||
-	    (r = eml_buf_adds(&raw, pass)) < 0 ||
-	    (r = eml_b64_encode(raw.data, raw.len, -1, &b64)) < 0)
-		goto out;
-	if ((r = cmd_begin(im, "AUTHENTICATE PLAIN")) < 0)
-		goto out;
-	if (im->caps & EML_IMAP_CAP_SASLIR) {
-		/* RFC 4959 */
-		if ((r = eml_buf_addc(&im->out, ' ')) < 0 ||
-		    (r = eml_buf_add(&im->out, b64.data, b64.len)) < 0 ||
-		    (r = send_out(im, 1)) < 0)
-			goto out;
-	} else {
-		if ((r = send_out(im, 0)) < 0 ||
-		    (r = eml_buf_add(&b64, "\r\n", 2)) < 0)
-			goto out;
-		la.p = b64.data;
-		la.n = b64.len;
-		la.sent = 0;
-		cc.cont = lit_cont;
-		cc.cont_arg = &la;
-		trace(im, '*', "(credentials not shown)", 23);
+	if ((r = eml_b64_encode(p, n, -1, &b)) < 0 ||
+	    (r = eml_buf_add(&b, "\r\n", 2)) < 0) {
+		eml_buf_free(&b);
+		return r;
 	}
+	trace(im, '*', "(credentials not shown)", 23);
+	r = send_raw(im, b.data, b.len);
+	memset(b.data, 0, b.len);
+	eml_buf_free(&b);
+	return r;
+}
+
+static int
+sasl_cont(struct eml_imap *im, struct cmd_ctx *cc)
+{
+	struct sasl_arg *sa = cc->cont_arg;
+	struct eml_buf in = { .max = 65536 }, out = { 0 };
+	const char *ch = im->ntok > 1 ? tstr(im, 1) : "";
+	int r;
+
+	if (sa->has_ir) {
+		/* the server's empty "+": now the initial response */
+		sa->has_ir = 0;
+		return send_b64_line(im, sa->ir.data ? sa->ir.data : "",
+		    sa->ir.len);
+	}
+	/* attack case 63: the challenge is decoded into a capped buffer */
+	if ((r = eml_b64_decode(ch, strlen(ch), &in)) < 0) {
+		eml_buf_free(&in);
+		send_raw(im, "*\r\n", 3);	/* RFC 9051 6.2.2: cancel */
+		sa->err = EML_EAUTH;
+		return seterr(im, EML_EAUTH, "server sent a malformed SASL "
+		    "challenge");
+	}
+	r = eml_sasl_step(sa->sasl, in.data ? in.data : "", in.len, &out);
+	eml_buf_free(&in);
+	if (r < 0) {
+		eml_buf_free(&out);
+		send_raw(im, "*\r\n", 3);
+		sa->err = r;
+		return seterr(im, EML_EAUTH, "authentication with the server "
+		    "failed: %s", r == EML_EAUTH ? "the server's proof is "
+		    "wrong" : "bad challenge");
+	}
+	r = send_b64_line(im, out.data ? out.data : "", out.len);
+	if (out.data)
+		memset(out.data, 0, out.len);
+	eml_buf_free(&out);
+	return r;
+}
+
+static int
+sasl_login(struct eml_imap *im, const char *mech, const char *user,
+    const char *secret)
+{
+	struct sasl_arg sa = { 0 };
+	struct cmd_ctx cc = { .cont = sasl_cont, .cont_arg = &sa };
+	char verb[64];
+	int r;
+
+	if ((sa.sasl = eml_sasl_new(mech, user, secret, NULL, 0)) == NULL)
+		return seterr(im, EML_EINVAL, "cannot use %s with these "
+		    "credentials", mech);
+	if ((r = eml_sasl_start(sa.sasl, &sa.ir)) < 0)
+		goto out;
+	sa.has_ir = r == 1;
+	snprintf(verb, sizeof(verb), "AUTHENTICATE %s", mech);
+	if ((r = cmd_begin(im, verb)) < 0)
+		goto out;
+	if (sa.has_ir && (im->caps & EML_IMAP_CAP_SASLIR)) {
+		struct eml_buf b = { 0 };
+
+		/* RFC 4959 3: an empty initial response is "=" */
+		if (sa.ir.len == 0)
+			r = eml_buf_adds(&b, "=");
+		else
+			r = eml_b64_encode(sa.ir.data, sa.ir.len, -1, &b);
+		if (r == EML_OK && (r = eml_buf_addc(&im->out, ' ')) == 0)
+			r = eml_buf_add(&im->out, b.data, b.len);
+		if (b.data)
+			memset(b.data, 0, b.len);
+		eml_buf_free(&b);
+		sa.has_ir = 0;
+		if (r < 0 || (r = send_out(im, 1)) < 0)
+			goto out;
+	} else if ((r = send_out(im, 0)) < 0)
+		goto out;
 	r = wait_tagged(im, im->tag, &cc);
+	if (r == EML_OK && strncasecmp(mech, "SCRAM-", 6) == 0 &&
+	    !eml_sasl_verified(sa.sasl))
+		/* RFC 5802 9: a server that did not prove it knows the
+		 * password may be anyone */
+		r = seterr(im, EML_EAUTH, "server accepted %s without "
+		    "proving it knows the password", mech);
+	else if (r == EML_EREFUSED)
+		r = seterr(im, EML_EAUTH, "login failed: %s", human(im));
 out:
-	if (raw.data)
-		memset(raw.data, 0, raw.len);
-	if (b64.data)
-		memset(b64.data, 0, b64.len);
-	eml_buf_free(&raw);
-	eml_buf_free(&b64);
+	if (sa.ir.data)
+		memset(sa.ir.data, 0, sa.ir.len);
+	eml_buf_free(&sa.ir);
+	eml_sasl_free(sa.sasl);
 	return r;
 }
 
 int
 eml_imap_login(struct eml_imap *im, const char *user, const char *pass)
 {
+	return eml_imap_auth(im, user, pass, NULL, 0);
+}
+
+int
+eml_imap_auth(struct eml_imap *im, const char *user, const char *pass,
+    const char *want, int token)
+{
 	struct cmd_ctx cc = { 0 };
+	const char *mech;
 	int r;
 
 	/* attack case 65: CR, LF or NUL would end the command early */
@@ -1080,8 +1172,16 @@ eml_imap_login(struct eml_imap *im, const char *user, const char *pass)
 		if (!im->io->tls && !(im->flags & EML_IMAP_NO_TLS))
 			return seterr(im, EML_ENOTLS, "refusing to send a "
 			    "password without TLS");
-		if (im->caps & EML_IMAP_CAP_AUTH_PLAIN)
-			r = sasl_plain(im, user, pass);
+		mech = want ? (strstr(im->mechs, want) ? want : NULL) :
+		    eml_sasl_choose(im->mechs, 1, token);
+		if (want != NULL && mech == NULL)
+			return seterr(im, EML_EAUTH, "server does not offer "
+			    "AUTH=%s (it offers: %s)", want, im->mechs);
+		if (mech != NULL)
+			r = sasl_login(im, mech, user, pass);
+		else if (token)
+			return seterr(im, EML_EAUTH, "server offers no OAuth "
+			    "mechanism (OAUTHBEARER, XOAUTH2)");
 		else if (im->caps & EML_IMAP_CAP_LOGINDIS)
 			return seterr(im, EML_EAUTH, "server disabled LOGIN "
 			    "and offers no mechanism we have");
