@@ -280,6 +280,29 @@ START_TEST(session_user_pass)
 }
 END_TEST
 
+/* RFC 1939 7's own example: the digest must come out as printed. */
+START_TEST(session_apop)
+{
+	const char *script[] = {
+		"S:+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n",
+		"C:CAPA",
+		"S:+OK\r\nUIDL\r\n.\r\n",
+		"C:APOP mrose c4c9334bac560ecc979e58001b3e22fb",
+		"S:+OK maildrop has 1 message (369 octets)\r\n",
+		NULL
+	};
+	struct script_io s;
+	struct eml_pop3 *p;
+
+	script_start(&s, script, 1);
+	p = eml_pop3_new(&s.io, 0, 0);
+	ck_assert_int_eq(eml_pop3_open(p), EML_OK);
+	ck_assert_int_eq(eml_pop3_login(p, "mrose", "tanstaaf"), EML_OK);
+	eml_pop3_free(p);
+	ck_assert_int_eq(script_end(&s), 0);
+}
+END_TEST
+
 Suite *
 eml_net_pop3_suite(void)
 {
@@ -294,6 +317,7 @@ eml_net_pop3_suite(void)
 	tcase_add_loop_test(tc, session_hostile, 0, N(hostile));
 	tcase_add_loop_test(tc, session_badretr, 0, N(badretr));
 	tcase_add_test(tc, session_user_pass);
+	tcase_add_test(tc, session_apop);
 	suite_add_tcase(s, tc);
 	return s;
 }

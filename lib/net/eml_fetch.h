@@ -314,7 +314,8 @@ struct eml_pop3_rd_event {
 struct eml_pop3_rd *eml_pop3_rd_new(size_t max_line);
 void eml_pop3_rd_free(struct eml_pop3_rd *rd);
 /* Expect the next reply; multi = 1 if a +OK opens a multi-line body
- * (RETR, TOP, LIST and UIDL without argument, CAPA). */
+ * (RETR, TOP, LIST and UIDL without argument, CAPA); 2 during AUTH,
+ * where "+ text" (ok = 2) is a SASL challenge (RFC 5034 4). */
 void eml_pop3_rd_expect(struct eml_pop3_rd *rd, int multi);
 int eml_pop3_rd_feed(struct eml_pop3_rd *rd, const void *p, size_t n);
 /* EML_EPROTO if the input ends inside a reply. */
@@ -341,8 +342,13 @@ const char *eml_pop3_errmsg(const struct eml_pop3 *p);
 /* Greeting, CAPA, STLS (unless io->tls or EML_POP3_NO_TLS; a refusal,
  * no STLS capability or bytes after the reply end it) and CAPA again. */
 int eml_pop3_open(struct eml_pop3 *p);
-/* AUTH PLAIN (RFC 5034) where CAPA lists it, else USER/PASS; never in
- * plaintext unless EML_POP3_NO_TLS. */
+/* AUTH (RFC 5034) with the best SASL mechanism CAPA lists (as
+ * eml_sasl_choose; or mech), else APOP (RFC 1939 7) when the greeting
+ * has a valid timestamp, else USER/PASS; mech may also be "APOP" or
+ * "USER".  Never in plaintext unless EML_POP3_NO_TLS. */
+int eml_pop3_auth(struct eml_pop3 *p, const char *user, const char *secret,
+    const char *mech, int token);
+/* eml_pop3_auth(p, user, pass, NULL, 0) */
 int eml_pop3_login(struct eml_pop3 *p, const char *user, const char *pass);
 /* STAT, LIST and UIDL: the messages; caller frees *msgs_r. */
 int eml_pop3_list(struct eml_pop3 *p, struct eml_pop3_msg **msgs_r,

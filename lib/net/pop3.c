@@ -9,6 +9,7 @@
  * message body as replies.  Bodies are dot-unstuffed as they stream
  * (RFC 1939 3) and end only at CRLF.CRLF.
  */
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,11 +151,16 @@ eml_pop3_rd_next(struct eml_pop3_rd *rd, struct eml_pop3_rd_event *ev)
 		    (n == 4 || rd->line.data[4] == ' ')) {
 			ev->ok = 0;
 			ev->text = rd->line.data + (n > 4 ? 5 : 4);
+		} else if (rd->multi == 2 && rd->line.data[0] == '+' &&
+		    (n == 1 || rd->line.data[1] == ' ')) {
+			/* RFC 5034 4: "+ base64" during AUTH */
+			ev->ok = 2;
+			ev->text = rd->line.data + (n > 1 ? 2 : 1);
 		} else
 			return rd_fail(rd, EML_EPROTO);
 		ev->type = EML_POP3_RD_STATUS;
 		ev->len = strlen(ev->text);
-		rd->state = ev->ok && rd->multi ? ST_BOL : ST_IDLE;
+		rd->state = ev->ok == 1 && rd->multi == 1 ? ST_BOL : ST_IDLE;
 		return 1;
 	}
 	default:
@@ -230,11 +236,14 @@ struct eml_pop3 {
 	struct eml_net_io *io;
 	struct eml_pop3_rd *rd;
 	unsigned flags;
-	int cap_stls, cap_user, cap_uidl, cap_top, cap_plain, capa_ok;
+	int cap_stls, cap_user, cap_uidl, cap_top, capa_ok;
+	char mechs[512];	/* CAPA SASL list */
+	char apop[256];		/* greeting timestamp, RFC 1939 7 */
 	int eof;
 	unsigned char ibuf[IBUF_SIZE];
 	struct eml_buf body;	/* a LIST/UIDL/CAPA body, capped */
 	char text[512];		/* last status text */
+	int last_ok;		/* 1 +OK, 2 "+ " (SASL), 0 -ERR */
 	char errmsg[640];
 };
 
@@ -336,7 +345,10 @@ command(struct eml_pop3 *p, const char *line, int secret, int multi,
 		if (secret) {
 			const char *sp = strchr(line, ' ');
 
-			trace(p, '>', line, sp ? (size_t)(sp - line) : n);
+			/* "AUTH PLAIN ..." shows "AUTH"; a SASL response
+			 * line (no space) shows nothing of itself */
+			if (sp != NULL)
+				trace(p, '>', line, (size_t)(sp - line));
 			trace(p, '*', "(credentials not shown)", 23);
 		} else
 			trace(p, '>', line, n);
@@ -361,13 +373,15 @@ command(struct eml_pop3 *p, const char *line, int secret, int multi,
 		}
 		if (ev.type == EML_POP3_RD_STATUS) {
 			snprintf(p->text, sizeof(p->text), "%s %s",
-			    ev.ok ? "+OK" : "-ERR", ev.text);
+			    ev.ok == 2 ? "+" : ev.ok ? "+OK" : "-ERR",
+			    ev.text);
 			trace(p, '<', p->text, strlen(p->text));
 			snprintf(p->text, sizeof(p->text), "%s", ev.text);
 			ok = ev.ok;
+			p->last_ok = ok;
 			if (!ok)
 				return seterr(p, EML_EREFUSED, "%s", p->text);
-			if (!multi)
+			if (multi != 1)
 				return EML_OK;
 			if (cb != NULL) {
 				if (cb->begin && cb->begin(cb->ctx, 0) < 0)
@@ -431,7 +445,7 @@ capa(struct eml_pop3 *p)
 	char *l;
 
 	p->cap_stls = p->cap_user = p->cap_uidl = p->cap_top = 0;
-	p->cap_plain = 0;
+	p->mechs[0] = '\0';
 	p->capa_ok = 0;
 	if (command(p, "CAPA", 0, 1, NULL) < 0)
 		return;	/* RFC 2449 5: a server without CAPA */
@@ -445,13 +459,29 @@ capa(struct eml_pop3 *p)
 			p->cap_uidl = 1;
 		else if (strcasecmp(l, "TOP") == 0)
 			p->cap_top = 1;
-		else if (strncasecmp(l, "SASL ", 5) == 0) {
-			for (char *t = strtok(l + 5, " "); t; t = strtok(NULL,
-			    " "))
-				if (strcasecmp(t, "PLAIN") == 0)
-					p->cap_plain = 1;
-		}
+		else if (strncasecmp(l, "SASL ", 5) == 0)
+			snprintf(p->mechs, sizeof(p->mechs), "%s", l + 5);
 	}
+}
+
+/* RFC 1939 7: a msg-id "<...@...>" in the greeting allows APOP; one
+ * that is not printable, has no '@' or is over 255 bytes is ignored
+ * (attack case 53). */
+static void
+apop_stamp(struct eml_pop3 *p)
+{
+	const char *a = strchr(p->text, '<'), *b = a ? strchr(a, '>') : NULL;
+
+	p->apop[0] = '\0';
+	if (a == NULL || b == NULL || (size_t)(b - a) + 1 >= sizeof(p->apop))
+		return;
+	for (const char *c = a + 1; c < b; c++)
+		if (*c <= ' ' || *c > '~' || *c == '<')
+			return;
+	if (memchr(a, '@', (size_t)(b - a)) == NULL)
+		return;
+	memcpy(p->apop, a, (size_t)(b - a) + 1);
+	p->apop[b - a + 1] = '\0';
 }
 
 int
@@ -462,6 +492,7 @@ eml_pop3_open(struct eml_pop3 *p)
 	if ((r = command(p, NULL, 0, 0, NULL)) < 0)
 		return r == EML_EREFUSED ? seterr(p, r, "server refused the "
 		    "connection: %s", p->text) : r;
+	apop_stamp(p);
 	capa(p);
 	if (p->eof)
 		return seterr(p, EML_EPROTO, "connection closed by the "
@@ -490,29 +521,157 @@ eml_pop3_open(struct eml_pop3 *p)
 	    "server") : EML_OK;
 }
 
+static int
+b64_line(struct eml_buf *line, const void *p, size_t n)
+{
+	eml_buf_reset(line);
+	if (n == 0)
+		return eml_buf_adds(line, "=");	/* RFC 5034 4: empty */
+	return eml_b64_encode(p, n, -1, line);
+}
+
+/* AUTH (RFC 5034) with one SASL exchange of net/sasl.c. */
+static int
+sasl_login(struct eml_pop3 *p, const char *mech, const char *user,
+    const char *secret)
+{
+	struct eml_sasl *sa = eml_sasl_new(mech, user, secret, NULL, 0);
+	struct eml_buf ir = { 0 }, line = { 0 }, in = { .max = 65536 };
+	int r;
+
+	if (sa == NULL)
+		return seterr(p, EML_EINVAL, "cannot use %s with these "
+		    "credentials", mech);
+	if ((r = eml_sasl_start(sa, &ir)) < 0)
+		goto out;
+	if ((r = eml_buf_adds(&line, "AUTH ")) < 0 ||
+	    (r = eml_buf_adds(&line, mech)) < 0)
+		goto out;
+	if (r == EML_OK && ir.len > 0) {
+		struct eml_buf b = { 0 };
+
+		if ((r = eml_b64_encode(ir.data, ir.len, -1, &b)) == 0 &&
+		    (r = eml_buf_addc(&line, ' ')) == 0)
+			r = eml_buf_add(&line, b.data, b.len);
+		if (b.data)
+			memset(b.data, 0, b.len);
+		eml_buf_free(&b);
+		if (r < 0)
+			goto out;
+	}
+	r = command(p, line.data, 1, 2, NULL);
+	while (r == EML_OK && p->last_ok == 2) {
+		eml_buf_reset(&in);
+		if (eml_b64_decode(p->text, strlen(p->text), &in) < 0) {
+			(void)command(p, "*", 0, 2, NULL);
+			r = seterr(p, EML_EAUTH, "server sent a malformed "
+			    "SASL challenge");
+			break;
+		}
+		eml_buf_reset(&ir);
+		if ((r = eml_sasl_step(sa, in.data ? in.data : "", in.len,
+		    &ir)) < 0) {
+			(void)command(p, "*", 0, 2, NULL);
+			r = seterr(p, EML_EAUTH, "authentication with the "
+			    "server failed: %s", r == EML_EAUTH ? "the "
+			    "server's proof is wrong" : "bad challenge");
+			break;
+		}
+		if ((r = b64_line(&line, ir.data, ir.len)) < 0)
+			break;
+		if (ir.len == 0)
+			eml_buf_reset(&line);	/* an empty line */
+		r = command(p, line.data ? line.data : "", 1, 2, NULL);
+	}
+	if (r == EML_OK && strncasecmp(mech, "SCRAM-", 6) == 0 &&
+	    !eml_sasl_verified(sa))
+		r = seterr(p, EML_EAUTH, "server accepted %s without proving "
+		    "it knows the password", mech);
+out:
+	if (ir.data)
+		memset(ir.data, 0, ir.len);
+	if (line.data)
+		memset(line.data, 0, line.len);
+	eml_buf_free(&ir);
+	eml_buf_free(&line);
+	eml_buf_free(&in);
+	eml_sasl_free(sa);
+	return r;
+}
+
+/* RFC 1939 7: APOP name MD5(timestamp password), hex. */
+static int
+apop_login(struct eml_pop3 *p, const char *user, const char *secret)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	struct eml_buf in = { 0 }, line = { 0 };
+	int r;
+
+	if ((r = eml_buf_adds(&in, p->apop)) < 0 ||
+	    (r = eml_buf_adds(&in, secret)) < 0)
+		goto out;
+	if (EVP_Digest(in.data, in.len, md, &mdlen, EVP_md5(), NULL) != 1) {
+		r = seterr(p, EML_EAUTH, "MD5 is not available for APOP");
+		goto out;
+	}
+	if ((r = eml_buf_adds(&line, "APOP ")) < 0 ||
+	    (r = eml_buf_adds(&line, user)) < 0 ||
+	    (r = eml_buf_addc(&line, ' ')) < 0)
+		goto out;
+	for (unsigned i = 0; i < mdlen && r == EML_OK; i++) {
+		char h[3];
+
+		snprintf(h, sizeof(h), "%02x", md[i]);
+		r = eml_buf_adds(&line, h);
+	}
+	if (r == EML_OK)
+		r = command(p, line.data, 1, 0, NULL);
+out:
+	if (in.data)
+		memset(in.data, 0, in.len);
+	eml_buf_free(&in);
+	eml_buf_free(&line);
+	return r;
+}
+
 int
 eml_pop3_login(struct eml_pop3 *p, const char *user, const char *pass)
 {
-	struct eml_buf raw = { 0 }, line = { 0 };
-	int r;
+	return eml_pop3_auth(p, user, pass, NULL, 0);
+}
+
+int
+eml_pop3_auth(struct eml_pop3 *p, const char *user, const char *pass,
+    const char *want, int token)
+{
+	struct eml_buf line = { 0 };
+	const char *mech;
+	int r, tls = p->io->tls;
 
 	if (strpbrk(user, "\r\n") || strpbrk(pass, "\r\n"))
 		return seterr(p, EML_EINVAL, "user or password holds a line "
 		    "break");
-	if (!p->io->tls && !(p->flags & EML_POP3_NO_TLS))
+	if (!tls && !(p->flags & EML_POP3_NO_TLS))
 		return seterr(p, EML_ENOTLS, "refusing to send a password "
 		    "without TLS");
-	if (p->cap_plain) {
-		/* RFC 5034 4 with an initial response; RFC 4616 */
-		if ((r = eml_buf_addc(&raw, 0)) < 0 ||
-		    (r = eml_buf_adds(&raw, user)) < 0 ||
-		    (r = eml_buf_addc(&raw, 0)) < 0 ||
-		    (r = eml_buf_adds(&raw, pass)) < 0 ||
-		    (r = eml_buf_adds(&line, "AUTH PLAIN ")) < 0 ||
-		    (r = eml_b64_encode(raw.data, raw.len, -1, &line)) < 0)
-			goto out;
-		r = command(p, line.data, 1, 0, NULL);
-	} else {
+	mech = want ? (strstr(p->mechs, want) ? want : NULL) :
+	    eml_sasl_choose(p->mechs, 1, token);
+	if (want != NULL && mech == NULL && strcasecmp(want, "APOP") != 0 &&
+	    strcasecmp(want, "USER") != 0)
+		return seterr(p, EML_EAUTH, "server does not offer SASL %s "
+		    "(it offers: %s)", want, p->mechs);
+	if (mech != NULL)
+		r = sasl_login(p, mech, user, pass);
+	else if (token)
+		return seterr(p, EML_EAUTH, "server offers no OAuth "
+		    "mechanism");
+	else if (p->apop[0] && (want == NULL || !strcasecmp(want, "APOP")))
+		r = apop_login(p, user, pass);
+	else if (want != NULL && strcasecmp(want, "APOP") == 0)
+		return seterr(p, EML_EAUTH, "server offers no APOP "
+		    "timestamp");
+	else {
 		if ((r = eml_buf_adds(&line, "USER ")) < 0 ||
 		    (r = eml_buf_adds(&line, user)) < 0)
 			goto out;
@@ -527,11 +686,8 @@ eml_pop3_login(struct eml_pop3 *p, const char *user, const char *pass)
 out:
 	if (r == EML_EREFUSED)
 		r = seterr(p, EML_EAUTH, "login failed: %s", p->text);
-	if (raw.data)
-		memset(raw.data, 0, raw.len);
 	if (line.data)
 		memset(line.data, 0, line.len);
-	eml_buf_free(&raw);
 	eml_buf_free(&line);
 	return r;
 }
