@@ -164,6 +164,17 @@ bench: all
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
 
+# net-imap: eml-imap and eml-pop3 end to end, against the real Dovecot
+# of tests/servers (ports from EML_TEST_PORT_BASE, default 21000) and
+# the hostile servers of tests/net/imap_hostile.c; skipped without root.
+test-net-fetch: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/net/imap_e2e.sh $(B)
+
+check: test-net-fetch
+
+.PHONY: test-net-fetch
+
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 		$(DESTDIR)$(PKGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
