@@ -173,7 +173,14 @@ test-net-fetch: deps
 
 check: test-net-fetch
 
-.PHONY: test-net-fetch
+# ... and the fetch benchmark (eml-imap against mbsync and fetchmail)
+bench-net-fetch: all
+	@sh mk/deps.sh bench
+	@sh tests/net/imap_bench.sh $(B)
+
+bench: bench-net-fetch
+
+.PHONY: test-net-fetch bench-net-fetch
 
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \

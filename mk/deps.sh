@@ -97,6 +97,13 @@ check_all() {
 	case $groups in
 	*bench*) need msmtp msmtp have_cmd msmtp ;;
 	esac
+	# net benchmark: eml-imap against mbsync and fetchmail
+	case $groups in
+	*bench*)
+		need mbsync isync have_cmd mbsync
+		need fetchmail fetchmail have_cmd fetchmail
+		;;
+	esac
 	case $groups in
 	*fuzz*)
 		need afl++ afl++ have_cmd afl-fuzz

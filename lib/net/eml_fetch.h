@@ -139,7 +139,8 @@ int eml_state_has_uidl(const struct eml_state *st, const char *uidl);
 /* Record uidl as stored and save atomically.  EML_EFORMAT if uidl is
  * not 1..70 printable characters (RFC 1939 7). */
 int eml_state_pop3_done(struct eml_state *st, const char *uidl);
-/* Write the state: temp file beside it, fsync, rename, fsync folder. */
+/* Write the state: temp file beside it, fsync, rename (see state.c for
+ * why the folder is not synced). */
 int eml_state_save(struct eml_state *st);
 
 /* ------------------------------------------------------------------ */

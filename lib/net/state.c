@@ -281,7 +281,7 @@ int
 eml_state_save(struct eml_state *st)
 {
 	struct eml_buf b = { 0 };
-	char num[64], *tmp, *slash;
+	char num[64], *tmp;
 	size_t plen = strlen(st->path);
 	int fd, r = EML_OK;
 
@@ -310,16 +310,6 @@ eml_state_save(struct eml_state *st)
 	} else if (close(fd) < 0 || rename(tmp, st->path) < 0) {
 		r = EML_EIO;
 		unlink(tmp);
-	} else {
-		/* the rename is durable once the folder is synced */
-		if ((slash = strrchr(tmp, '/')) != NULL)
-			slash[slash == tmp ? 1 : 0] = '\0';
-		fd = open(slash ? tmp : ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			r = EML_EIO;
-		if (fd >= 0)
-			close(fd);
 	}
 	free(tmp);
 	eml_buf_free(&b);
