@@ -353,6 +353,63 @@ START_TEST(state_roundtrip)
 }
 END_TEST
 
+/* ---- destinations ---- */
+
+static size_t
+count_dir(const char *dir, const char *sub)
+{
+	char cmd[256];
+	FILE *f;
+	size_t n = 0;
+	char line[512];
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/%s' 2>/dev/null", dir, sub);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		n++;
+	pclose(f);
+	return n;
+}
+
+/* A message cut short leaves nothing; a whole one is stored with LF. */
+START_TEST(dest_maildir)
+{
+	struct eml_fetch_dest *d;
+	const struct eml_fetch_cb *cb;
+	char md[128], cmd[256];
+	int err;
+	const char *wire = "Subject: x\r\n\r\nline\r\n";
+
+	mk_tmp();
+	snprintf(md, sizeof(md), "%s/md/", tmpdir);
+	ck_assert_ptr_nonnull(d = eml_fetch_dest_new(md, &err));
+	ck_assert_int_eq(eml_fetch_dest_kind(d), EML_DEST_MAILDIR);
+	cb = eml_fetch_dest_cb(d);
+	ck_assert_int_eq(cb->begin(cb->ctx, 10), 0);
+	ck_assert_int_eq(cb->data(cb->ctx, wire, 7), 0);
+	cb->abort(cb->ctx);
+	ck_assert_uint_eq(count_dir(md, "new"), 0);
+	ck_assert_uint_eq(count_dir(md, "tmp"), 0);
+	ck_assert_int_eq(cb->begin(cb->ctx, 10), 0);
+	for (const char *p = wire; *p; p++)	/* one byte at a time */
+		ck_assert_int_eq(cb->data(cb->ctx, p, 1), 0);
+	ck_assert_int_eq(cb->end(cb->ctx), 0);
+	ck_assert_uint_eq(count_dir(md, "new"), 1);
+	ck_assert_uint_eq(count_dir(md, "tmp"), 0);
+	snprintf(cmd, sizeof(cmd), "printf 'Subject: x\\n\\nline\\n' | "
+	    "cmp -s - %s/new/*", md);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_uint_eq(eml_fetch_dest_bytes(d), strlen(wire));
+	/* a message left open when the destination goes is discarded */
+	ck_assert_int_eq(cb->begin(cb->ctx, 10), 0);
+	ck_assert_int_eq(cb->data(cb->ctx, wire, 5), 0);
+	eml_fetch_dest_free(d);
+	ck_assert_uint_eq(count_dir(md, "new"), 1);
+	ck_assert_uint_eq(count_dir(md, "tmp"), 0);
+	rm_tmp();
+}
+END_TEST
+
 /* ---- the client against scripted servers ---- */
 
 #define OK_TLS_CAPS "S:* CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR ID " \
@@ -683,6 +740,7 @@ eml_net_imap_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("state");
 	tcase_add_test(tc, state_roundtrip);
+	tcase_add_test(tc, dest_maildir);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("session");
 	tcase_set_timeout(tc, 60);

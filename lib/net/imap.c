@@ -803,9 +803,13 @@ send_out(struct eml_imap *im, int secret)
 	int r;
 
 	if (secret) {
+		/* "E3 LOGIN", "E3 AUTHENTICATE PLAIN": what is shown */
 		const char *sp = strchr(im->out.data, ' ');
 
 		sp = sp ? strchr(sp + 1, ' ') : NULL;
+		if (sp && strncasecmp(im->out.data + strcspn(im->out.data,
+		    " ") + 1, "AUTHENTICATE ", 13) == 0)
+			sp = strchr(sp + 1, ' ');
 		trace(im, '>', im->out.data, sp ? (size_t)(sp - im->out.data) :
 		    im->out.len);
 		trace(im, '*', "(credentials not shown)", 23);
