@@ -329,6 +329,17 @@ START_TEST(state_roundtrip)
 	ck_assert(eml_state_has_uidl(st, "a-1"));
 	ck_assert(eml_state_has_uidl(st, "b-2"));
 	ck_assert(!eml_state_has_uidl(st, "c-3"));
+	{
+		const char *keep[] = { "b-2", NULL, "z-9" };
+
+		ck_assert_int_eq(eml_state_pop3_prune(st, keep, 3), EML_OK);
+		ck_assert(!eml_state_has_uidl(st, "a-1"));
+		ck_assert(eml_state_has_uidl(st, "b-2"));
+		eml_state_free(st);
+		ck_assert_int_eq(eml_state_load(path, &st), EML_OK);
+		ck_assert(!eml_state_has_uidl(st, "a-1"));
+		ck_assert(eml_state_has_uidl(st, "b-2"));
+	}
 	/* another UIDVALIDITY: refused, nothing changes */
 	ck_assert_int_eq(eml_state_set_uidvalidity(st, 78), EML_ESTATE);
 	ck_assert_uint_eq(eml_state_uidvalidity(st), 77);

@@ -175,6 +175,17 @@ cmd_fetch(struct run *ru, struct eml_pop3_msg *m, size_t n)
 		ex = r == EML_EFORMAT ? EX_DATAERR : EX_IOERR;
 		goto out;
 	}
+	if (st != NULL && n > 0) {
+		const char **keep = calloc(n, sizeof(*keep));
+
+		if (keep == NULL)
+			tool_die(NULL, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			keep[i] = m[i].uidl[0] ? m[i].uidl : NULL;
+		if (eml_state_pop3_prune(st, keep, n) < 0)
+			tool_warn(path, "cannot save the state");
+		free(keep);
+	}
 	for (size_t i = 0; i < n; i++) {
 		/* RFC 1939 7: without UIDL nothing tells old from new,
 		 * so without it every message is new (and --delete is

@@ -139,6 +139,10 @@ int eml_state_has_uidl(const struct eml_state *st, const char *uidl);
 /* Record uidl as stored and save atomically.  EML_EFORMAT if uidl is
  * not 1..70 printable characters (RFC 1939 7). */
 int eml_state_pop3_done(struct eml_state *st, const char *uidl);
+/* Forget the UIDLs not among keep[0..n) (the server's whole list), and
+ * save if any went. */
+int eml_state_pop3_prune(struct eml_state *st, const char *const *keep,
+    size_t n);
 /* Write the state: temp file beside it, fsync, rename (see state.c for
  * why the folder is not synced). */
 int eml_state_save(struct eml_state *st);

@@ -260,6 +260,30 @@ eml_state_pop3_done(struct eml_state *st, const char *uidl)
 	return eml_state_save(st);
 }
 
+int
+eml_state_pop3_prune(struct eml_state *st, const char *const *keep, size_t n)
+{
+	size_t i, j = 0;
+
+	/* RFC 1939 7: a unique-id no longer listed belongs to a message
+	 * that is gone; without pruning the state grows forever */
+	for (i = 0; i < st->n; i++) {
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (keep[k] && strcmp(keep[k], st->uidl[i]) == 0)
+				break;
+		if (k < n)
+			st->uidl[j++] = st->uidl[i];
+		else
+			free(st->uidl[i]);
+	}
+	if (j == st->n)
+		return EML_OK;
+	st->n = j;
+	return eml_state_save(st);
+}
+
 static int
 write_all(int fd, const char *p, size_t n)
 {

@@ -191,6 +191,27 @@ expect_fail "pop3 wrong password" "fail" $B/eml-pop3 --user \
     "$MAILTEST_USER1" --password-file "$W/badpw" --cafile "$MAILTEST_CA" \
     $POP3S fetch --to "$W/md/"
 
+# --- UIDVALIDITY changed: that mailbox stops, nothing fetched or deleted
+sed 's/^uidvalidity .*/uidvalidity 12345/' "$ST1" >"$W/st-uv"
+cp -r "$W/md" "$W/md.uv"
+$IMAP $IMAPS fetch --mailbox INBOX --to "$W/md/" --state "$W/st-uv" \
+    >"$W/out" 2>"$W/err"
+rc=$?
+check "UIDVALIDITY change: exit 65 with a clear message, nothing fetched" \
+    [ $rc -eq 65 ] && grep -q 'UIDVALIDITY changed from 12345' "$W/err" &&
+    diff -r "$W/md" "$W/md.uv" >/dev/null &&
+    grep -q '^uidvalidity 12345$' "$W/st-uv"
+
+# --- IDLE wakes up on new mail and runs --exec
+$IMAP $IMAPS --timeout 20 idle --mailbox INBOX --exec "touch $W/idled" \
+    >"$W/idle.out" 2>&1 &
+idle_pid=$!
+sleep 1
+$IMAP $IMAPS append --mailbox INBOX <"$W/m1"
+wait $idle_pid
+rc=$?
+check "idle wakes on new mail and runs --exec" [ $rc -eq 0 ] && [ -f "$W/idled" ]
+
 # --- hostile servers
 hostile() {	# hostile PROTO MODE WANT_RC NEW_MSGS EXTRA_OPTS
 	proto=$1 mode=$2 want=$3 nnew=$4; shift 4
