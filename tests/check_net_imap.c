@@ -353,6 +353,20 @@ START_TEST(state_roundtrip)
 		    (long)getpid());
 		ck_assert_int_ne(access(tmp, F_OK), 0);
 	}
+	/* IMAP only: no UIDL lines */
+	{
+		char p2[160];
+
+		snprintf(p2, sizeof(p2), "%s/imap.state", tmpdir);
+		ck_assert_int_eq(eml_state_load(p2, &st), EML_OK);
+		ck_assert_int_eq(eml_state_set_uidvalidity(st, 9), EML_OK);
+		ck_assert_int_eq(eml_state_imap_done(st, 1), EML_OK);
+		eml_state_free(st);
+		ck_assert_int_eq(eml_state_load(p2, &st), EML_OK);
+		ck_assert_uint_eq(eml_state_last_uid(st), 1);
+		ck_assert(!eml_state_has_uidl(st, "x"));
+		eml_state_free(st);
+	}
 	/* a damaged file is an error, never an empty state */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ck_assert_int_ge(fd, 0);

@@ -140,7 +140,8 @@ parse(struct eml_state *st, char *s, size_t len)
 	}
 	if (first && len != 0)
 		return EML_EFORMAT;
-	qsort(st->uidl, st->n, sizeof(*st->uidl), cmp_str);
+	if (st->n > 1)
+		qsort(st->uidl, st->n, sizeof(*st->uidl), cmp_str);
 	return EML_OK;
 }
 

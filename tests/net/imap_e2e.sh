@@ -31,7 +31,7 @@ cleanup() {
 	bash tests/servers/stop.sh "$D/srv" --purge >/dev/null 2>&1
 	rm -rf "$D"
 }
-trap cleanup EXIT INT TERM
+[ -n "${KEEP:-}" ] || trap cleanup EXIT INT TERM
 
 cc -O2 -o "$W/hostile" tests/net/imap_hostile.c || exit 2
 cc -O2 -o "$W/maxrss" tests/net/imap_maxrss.c || exit 2
