@@ -12,7 +12,7 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
-LDLIBS_LIB := -lz
+LDLIBS_LIB := -lz -lcrypto
 # lib/net (clients): OpenSSL for TLS and SCRAM, libresolv for SRV lookups.
 # One library rather than two: tests and tools link one archive, and a
 # static link pulls the OpenSSL users in only where a tool calls them.
@@ -78,6 +78,12 @@ $(NET_TOOLS): $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) \
 		$(NET_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+# tools: PCRE2 is linked into eml-grep only
+PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+$(B)/tools/eml-grep.o: override CFLAGS += $(PCRE2_CFLAGS)
+$(B)/eml-grep: LDLIBS_LIB += $(PCRE2_LIBS)
+
 # The test runner finds every suite by its constructor's name.
 $(B)/tests/suites.h: $(TEST_SRC)
 	@mkdir -p $(@D)
@@ -122,10 +128,10 @@ fuzz-build:
 	@set -e; for t in $(FUZZ_T); do \
 		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Ilib -Ifuzz \
 			-o $(FUZZ_B)/libfuzzer/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/libfuzzer/libemlkit.a -lz; \
+			$(FUZZ_B)/libfuzzer/libemlkit.a -lz -lcrypto; \
 		AFL_QUIET=1 afl-clang-fast -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 			-Ilib -Ifuzz -o $(FUZZ_B)/afl/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/afl/libemlkit.a -lz; \
+			$(FUZZ_B)/afl/libemlkit.a -lz -lcrypto; \
 	done
 	@echo "fuzz-build: $(words $(FUZZ_T)) harnesses in $(FUZZ_B)/libfuzzer and $(FUZZ_B)/afl"
 
@@ -157,8 +163,16 @@ check: deps
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
 
-test-tools: $(TOOLS)
+# tools: helpers of the tool tests (sandbox probe, JSON path reader,
+# peak-memory runner), built from tests/tools/*.c
+TOOL_TEST_HELPERS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+test-tools: $(TOOLS) $(TOOL_TEST_HELPERS)
 	@sh tests/tools/run.sh $(B)
+
+$(B)/tests/tools/%: tests/tools/%.c $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Itools $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 bench: all
 	@sh mk/deps.sh bench
@@ -182,6 +196,12 @@ bench: bench-net-fetch
 
 .PHONY: test-net-fetch bench-net-fetch
 
+# Generated tricky messages through emlkit and GMime (tests/diff/):
+# agreement and each class of difference.  Not part of `make check`.
+diff-test: $(B)/libemlkit.a
+	-@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory -C tests/diff B=$(abspath $(B))
+
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 		$(DESTDIR)$(PKGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
@@ -203,7 +223,7 @@ clean:
 FORCE:
 
 .PHONY: all deps demo check test-unit test-tools bench install clean FORCE \
-	fuzz fuzz-build fuzz-replay
+	fuzz fuzz-build fuzz-replay diff-test
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
 	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d)

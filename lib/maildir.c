@@ -384,7 +384,9 @@ eml_maildir_list_free(char **paths, size_t n)
 int
 eml_maildir_is(const char *dir)
 {
-	static const char *subs[] = { "cur", "new", "tmp" };
+	/* cur/ and new/ hold the mail a reader wants; tmp/ only matters
+	 * for delivery (which creates it), and some copies lack it. */
+	static const char *subs[] = { "cur", "new" };
 	char sub[4096];
 	struct stat st;
 	size_t i;

@@ -29,6 +29,7 @@
 enum dec {
 	D_MORE,		/* need more bytes to decide */
 	D_PLAIN,	/* ordinary line */
+	D_FROM_BODY,	/* "From " not after a blank line: body (mboxo) */
 	D_BLANK,	/* "\n" or "\r\n" */
 	D_FROM,		/* separator */
 	D_QUOTED	/* ">+From " with EML_MBOX_RD */
@@ -50,6 +51,8 @@ struct eml_mbox {
 	enum state st;
 	int in_msg;			/* a message is open */
 	int prev_blank;			/* last line was blank */
+	unsigned long unquoted;		/* diag: D_FROM_BODY lines in msg */
+	uint64_t unquoted_off;		/* diag: offset of the first */
 	unsigned long index;
 	const char *pend;		/* held blank line: "\n", "\r\n" */
 	size_t npend;
@@ -118,6 +121,8 @@ push(struct eml_mbox *m, enum eml_mbox_ev_type t, const void *data,
 	ev->len = len;
 	ev->offset = off;
 	ev->index = m->index;
+	ev->from_unquoted = t == EML_MBOX_END ? m->unquoted : 0;
+	ev->from_unquoted_offset = t == EML_MBOX_END ? m->unquoted_off : 0;
 	m->qn++;
 }
 
@@ -173,7 +178,7 @@ decide(const struct eml_mbox *m, const unsigned char *p, size_t n, int eof)
 	}
 	if (k > 0)
 		return D_QUOTED;
-	return m->prev_blank || !m->in_msg ? D_FROM : D_PLAIN;
+	return m->prev_blank || !m->in_msg ? D_FROM : D_FROM_BODY;
 }
 
 static void
@@ -187,6 +192,8 @@ begin_msg(struct eml_mbox *m, const unsigned char *line, size_t n,
 		n--;
 	m->index++;
 	m->in_msg = 1;
+	m->unquoted = 0;
+	m->unquoted_off = 0;
 	push(m, EML_MBOX_BEGIN, line, n, off);
 	m->st = S_BOL;
 	m->prev_blank = 0;
@@ -232,6 +239,15 @@ from_line(struct eml_mbox *m)
 	m->msg_end = m->off;
 }
 
+/* A "From " line inside a message that no writer quoted (mboxo): body
+ * text by RFC 4155, counted for the END event (diag branch). */
+static void
+from_body(struct eml_mbox *m, uint64_t off)
+{
+	if (m->in_msg && m->unquoted++ == 0)
+		m->unquoted_off = off;
+}
+
 /* Act on the decision for the line starting at p (in hold or buffer). */
 static void
 act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
@@ -251,6 +267,9 @@ act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
 		m->st = S_BODY;
 		m->prev_blank = 0;
 		break;
+	case D_FROM_BODY:
+		from_body(m, off);
+		/* FALLTHROUGH */
 	case D_PLAIN:
 		flush_pend(m);
 		push_data(m, p, n, off);
@@ -329,6 +348,9 @@ bol(struct eml_mbox *m)
 		m->st = S_BODY;
 		m->prev_blank = 0;
 		break;
+	case D_FROM_BODY:
+		from_body(m, m->off);
+		/* FALLTHROUGH */
 	case D_PLAIN:
 		flush_pend(m);
 		m->st = S_BODY;
@@ -353,6 +375,7 @@ body(struct eml_mbox *m)
 		}
 		s = nl + 1;
 		m->st = S_BOL;
+		/* a D_FROM_BODY line goes through bol() to be counted */
 		if (s == e || decide(m, s, (size_t)(e - s), 0) != D_PLAIN)
 			break;
 		m->st = S_BODY;
@@ -658,6 +681,67 @@ eml_mbox_write(const char *from_line, const void *msg, size_t len,
 			out->data[save] = '\0';
 	}
 	return r;
+}
+
+/* "Www Mmm dd hh:mm:ss yyyy" (asctime, as qmail's and Postfix's From_
+ * lines have it) after the envelope sender; some writers put a zone or
+ * "remote from" after it, which is ignored.  RFC 4155 leaves the form
+ * unspecified, so anything else is "unknown", never an error.  The time
+ * is read as UTC: the writer's local zone is not recorded. */
+int
+eml_mbox_from_time(const char *line, size_t len, time_t *t_r)
+{
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const int mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212,
+	    243, 273, 304, 334 };
+	const char *p = line, *e = line + len, *q;
+	int mon = -1, day, hh, mm, ss = 0, year, i, n;
+	int64_t days, y;
+
+	*t_r = 0;
+	if (len < 5 || memcmp(line, "From ", 5) != 0)
+		return EML_EFORMAT;
+	/* The date is the last part of the line: find a day name followed
+	 * by a month name, scanning from after the sender. */
+	for (p += 5; p < e; p++) {
+		if (p[0] != ' ')
+			continue;
+		q = p + 1;
+		while (q < e && *q == ' ')
+			q++;
+		if (e - q < 20 || q[3] != ' ')
+			continue;
+		for (i = 0; i < 12; i++)
+			if (memcmp(q + 4, mons + 3 * i, 3) == 0)
+				break;
+		if (i == 12 || q[7] != ' ')
+			continue;
+		mon = i;
+		p = q + 8;
+		break;
+	}
+	if (mon < 0)
+		return EML_EFORMAT;
+	while (p < e && *p == ' ')
+		p++;
+	if (sscanf(p, "%d %d:%d:%d %d%n", &day, &hh, &mm, &ss, &year,
+	    &n) != 5 || p + n > e) {
+		ss = 0;
+		if (sscanf(p, "%d %d:%d %d%n", &day, &hh, &mm, &year, &n) !=
+		    4 || p + n > e)
+			return EML_EFORMAT;
+	}
+	if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 ||
+	    mm > 59 || ss < 0 || ss > 60 || year < 1970 || year > 9999)
+		return EML_EFORMAT;
+	/* Days from the civil date, proleptic Gregorian. */
+	y = year;
+	days = (y - 1970) * 365 + (y - 1969) / 4 - (y - 1901) / 100 +
+	    (y - 1601) / 400 + mdays[mon] + day - 1;
+	if (mon > 1 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		days++;
+	*t_r = (time_t)(days * 86400 + hh * 3600 + mm * 60 + ss);
+	return EML_OK;
 }
 
 /* The mbox file: appended to under both locks, cut back on discard. */
