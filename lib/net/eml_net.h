@@ -408,6 +408,7 @@ int eml_smtp_check_addr(const char *addr);
 struct eml_dotenc {
 	int state;		/* 0 line start, 1 inside, 2 after CR */
 	int stuff;		/* 1 (init): DATA; 0: only CRLF, for BDAT */
+	int nulpre;		/* the line so far is only NULs */
 	uint64_t nin;		/* bytes taken */
 };
 void eml_dotenc_init(struct eml_dotenc *d);

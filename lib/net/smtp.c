@@ -332,6 +332,15 @@ reply(struct eml_smtp *s)
 			seterr(s, "the server closed the connection");
 			return lost(s, EML_ECLOSED);
 		}
+		/* a TLS record where a greeting belongs: say so at once
+		 * rather than wait for a line end that never comes */
+		if (!s->greeted && eml_proto_pending(s->p) == 0 &&
+		    (buf[0] == 0x15 || buf[0] == 0x16)) {
+			seterr(s, "the server answered with a TLS record on a "
+			    "plaintext connection: use smtps:// (implicit "
+			    "TLS, usually port 465)");
+			return lost(s, EML_EPROTO);
+		}
 		if ((r = eml_proto_feed(s->p, buf, got)) < 0) {
 			seterr(s, "the server's reply is too long (one line "
 			    "over %zu bytes)", s->o.max_line ? s->o.max_line :
@@ -678,6 +687,7 @@ eml_dotenc_init(struct eml_dotenc *d)
 {
 	d->state = 0;
 	d->stuff = 1;
+	d->nulpre = 0;
 	d->nin = 0;
 }
 
@@ -704,6 +714,7 @@ eml_dotenc_step(struct eml_dotenc *d, const void *in, size_t n,
 			*w++ = '\r';
 			*w++ = '\n';
 			d->state = 2;
+			d->nulpre = 0;
 			continue;
 		}
 		if (c == '\n') {
@@ -712,17 +723,21 @@ eml_dotenc_step(struct eml_dotenc *d, const void *in, size_t n,
 				*w++ = '\n';
 			}
 			d->state = 0;
+			d->nulpre = 0;
 			continue;
 		}
 		if (d->state == 2)
 			d->state = 0;
-		if (d->state == 0 && c == '.' && d->stuff)
-			*w++ = '.';
-		*w++ = (char)c;
-		/* NULs at a line start keep it a line start: a server that
+		/* NULs at a line start keep the dot rule: a server that
 		 * drops NUL must not see a lone "." (attack case 38) */
-		if (!(c == '\0' && d->state == 0))
-			d->state = 1;
+		if (c == '.' && d->stuff && (d->state == 0 || d->nulpre))
+			*w++ = '.';
+		if (d->state == 0)
+			d->nulpre = c == '\0';
+		else if (c != '\0')
+			d->nulpre = 0;
+		*w++ = (char)c;
+		d->state = 1;
 	}
 	out->len = start + (size_t)(w - (out->data + start));
 	out->data[out->len] = '\0';
