@@ -122,10 +122,10 @@ fuzz-build:
 	@set -e; for t in $(FUZZ_T); do \
 		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Ilib -Ifuzz \
 			-o $(FUZZ_B)/libfuzzer/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/libfuzzer/libemlkit.a -lz; \
+			$(FUZZ_B)/libfuzzer/libemlkit.a $(LDLIBS_LIB); \
 		AFL_QUIET=1 afl-clang-fast -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 			-Ilib -Ifuzz -o $(FUZZ_B)/afl/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/afl/libemlkit.a -lz; \
+			$(FUZZ_B)/afl/libemlkit.a $(LDLIBS_LIB); \
 	done
 	@echo "fuzz-build: $(words $(FUZZ_T)) harnesses in $(FUZZ_B)/libfuzzer and $(FUZZ_B)/afl"
 
