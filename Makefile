@@ -152,13 +152,23 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/check_emlkit
-	@$(MAKE) --no-print-directory test-unit test-tools fuzz-replay
+	@$(MAKE) --no-print-directory test-unit test-tools fuzz-replay test-net
 
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
 
 test-tools: $(TOOLS)
 	@sh tests/tools/run.sh $(B)
+
+# End-to-end network tests: eml-smtp against our hostile server, then
+# (as root, servers installed and started by tests/servers/) against
+# real Postfix and Dovecot.
+$(B)/tests/hostile-smtp: tests/net/hostile-smtp.c tests/net/script.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LDFLAGS)
+
+test-net: $(TOOLS) $(B)/tests/hostile-smtp
+	@sh tests/net/e2e-smtp.sh $(B)
 
 bench: all
 	@sh mk/deps.sh bench
@@ -184,7 +194,7 @@ clean:
 
 FORCE:
 
-.PHONY: all deps demo check test-unit test-tools bench install clean FORCE \
+.PHONY: all deps demo check test-unit test-tools test-net bench install clean FORCE \
 	fuzz fuzz-build fuzz-replay
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \

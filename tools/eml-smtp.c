@@ -25,7 +25,8 @@ static const char usage[] =
     "  also: --batch MBOX|MAILDIR|- [-i] [-oi] [--notify LIST] [--ret FULL|HDRS]\n"
     "    [--allow-rcpt-fail] [--fingerprint sha256:HEX] [--insecure] [-v]\n"
     "    [--token-command CMD] [--auth MECH] [--helo NAME] [--timeout SECS]\n"
-    "    [--no-chunking] [--bind ADDR] [--accounts-file F] [--netrc-file F]\n";
+    "    [--no-chunking] [--bind ADDR] [--connect-to HOST] [--accounts-file F]\n"
+    "    [--netrc-file F]\n";
 
 #define MAX_HEADER (1024 * 1024)	/* header section cap, bytes */
 #define MAX_RCPTS 10000
@@ -397,9 +398,14 @@ send_msg(struct session *se, struct msg *m, const char *label)
 		tool_warn(label, "%s", eml_smtp_errmsg(se->smtp));
 		return eml_net_exitcode(r);
 	}
-	if (se->n->verbose)
-		fprintf(stderr, "*** %s: accepted for %zu recipient%s\n",
-		    label, nrcpt, nrcpt == 1 ? "" : "s");
+	if (se->n->verbose) {
+		size_t ok = 0;
+
+		for (i = 0; i < nrcpt; i++)
+			ok += eml_smtp_rcpt_status(se->smtp, i, NULL) == 0;
+		fprintf(stderr, "*** %s: accepted for %zu of %zu recipient%s\n",
+		    label, ok, nrcpt, nrcpt == 1 ? "" : "s");
+	}
 	return 0;
 }
 

@@ -108,6 +108,8 @@ struct eml_conn_opts {
 	const char *bind_addr;		/* local address to bind, or NULL */
 	const struct eml_trace *trace;	/* "***" lines, or NULL */
 	enum eml_proto_kind proto;	/* names the scheme in hints; 0 ok */
+	const char *connect_host;	/* connect here, but check the URL's
+					 * host name (curl --connect-to) */
 };
 
 /* A connection object with options o (copied; strings must outlive it).

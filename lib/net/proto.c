@@ -126,7 +126,7 @@ eml_proto_take(struct eml_proto *p, size_t max, const char **p_r)
 {
 	size_t n = EMLI_MIN(max, p->ilen - p->ipos);
 
-	*p_r = p->in + p->ipos;
+	*p_r = p->in != NULL ? p->in + p->ipos : "";
 	p->ipos += n;
 	if (p->scan < p->ipos)
 		p->scan = p->ipos;
@@ -137,7 +137,7 @@ const char *
 eml_proto_peek(const struct eml_proto *p, size_t *n_r)
 {
 	*n_r = p->ilen - p->ipos;
-	return p->in + p->ipos;
+	return p->in != NULL ? p->in + p->ipos : "";
 }
 
 size_t
@@ -170,7 +170,7 @@ const char *
 eml_proto_out(const struct eml_proto *p, size_t *n_r)
 {
 	*n_r = p->olen - p->opos;
-	return p->out + p->opos;
+	return p->out != NULL ? p->out + p->opos : "";
 }
 
 void

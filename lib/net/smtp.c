@@ -498,6 +498,7 @@ starttls(struct eml_smtp *s)
 		seterr(s, "the server does not offer STARTTLS, and TLS is "
 		    "required (use smtps:// if it is an implicit-TLS port, "
 		    "or --no-tls by name for a trusted local relay)");
+		s->dead = 1;	/* not even a QUIT in the clear */
 		return EML_ENOTLS;
 	}
 	if ((r = cmd(s, 0, "STARTTLS")) < 0 || (r = reply(s)) < 0)
