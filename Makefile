@@ -12,11 +12,11 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
-LDLIBS_LIB := -lz
+LDLIBS_LIB := -lz -lcrypto
 # lib/net (clients): OpenSSL for TLS and SCRAM, libresolv for SRV lookups.
 # One library rather than two: tests and tools link one archive, and a
 # static link pulls the OpenSSL users in only where a tool calls them.
-LDLIBS_LIB += -lssl -lcrypto -lresolv
+LDLIBS_LIB += -lssl -lresolv
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -157,8 +157,16 @@ check: deps
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
 
-test-tools: $(TOOLS)
+# tools: helpers of the tool tests (sandbox probe, JSON path reader,
+# peak-memory runner), built from tests/tools/*.c
+TOOL_TEST_HELPERS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+test-tools: $(TOOLS) $(TOOL_TEST_HELPERS)
 	@sh tests/tools/run.sh $(B)
+
+$(B)/tests/tools/%: tests/tools/%.c $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Itools $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 # End-to-end network tests: eml-smtp against our hostile server, then
 # (as root, servers installed and started by tests/servers/) against

@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
 	struct eml_buf a = { 0 }, b = { 0 }, c = { 0 };
-	uint64_t defects = 0;
+	struct eml_defects defects = { { 0 } };
 
 	eml_hdr_unfold(s, size, &a);
 	eml_hdr_decode(s, size, NULL, &b, &defects);

@@ -3,6 +3,7 @@
  * the attachments, by the algorithm of RFC 8621 4.1.4 (JMAP), so that
  * every tool picks the same parts.
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "eml_priv.h"
@@ -12,7 +13,7 @@
 #define MAX_DEPTH	64
 
 struct sel {
-	struct eml_bodies *b;
+	struct eml_shape_bodies *b;
 	int err;
 };
 
@@ -23,10 +24,10 @@ starts(const char *s, const char *prefix)
 }
 
 static void
-add(struct sel *s, const struct eml_node ***v, size_t *n,
-    const struct eml_node *node)
+add(struct sel *s, const struct eml_shape ***v, size_t *n,
+    const struct eml_shape *node)
 {
-	const struct eml_node **nv;
+	const struct eml_shape **nv;
 
 	if (s->err != 0)
 		return;
@@ -54,31 +55,25 @@ inline_media(const char *type)
  * alternative below chose the other view, as the RFC's pseudo-code
  * passes null lists down. */
 static void
-select_parts(struct sel *s, const struct eml_node *first, int single,
+select_parts(struct sel *s, const struct eml_shape *first, int single,
     const char *mptype, int in_alt, int want_text, int want_html,
     unsigned depth)
 {
-	struct eml_bodies *b = s->b;
-	const struct eml_node *n;
+	struct eml_shape_bodies *b = s->b;
+	const struct eml_shape *n;
 	size_t text_len = b->ntext, html_len = b->nhtml, i = 0, k;
-	struct eml_buf name = { 0 };
-	char disp[32];
 	int alt = strcmp(mptype, "alternative") == 0;
 
 	for (n = first; n != NULL && s->err == 0;
 	    n = single ? NULL : n->next, i++) {
-		const char *type = n->info.ctype;
+		const char *type = n->ctype;
 		int is_inline, text, html;
 
-		eml_buf_reset(&name);
-		if ((s->err = eml_node_disposition(n, disp, sizeof(disp),
-		    &name)) != EML_OK)
-			break;
-		is_inline = strcmp(disp, "attachment") != 0 &&
+		is_inline = strcmp(n->disposition, "attachment") != 0 &&
 		    (strcmp(type, "text/plain") == 0 ||
 		    strcmp(type, "text/html") == 0 || inline_media(type)) &&
 		    (i == 0 || (strcmp(mptype, "related") != 0 &&
-		    (inline_media(type) || name.len == 0)));
+		    (inline_media(type) || !n->has_name)));
 		if (starts(type, "multipart/")) {
 			const char *sub = type + 10;
 
@@ -116,7 +111,6 @@ select_parts(struct sel *s, const struct eml_node *first, int single,
 		if ((!want_text || !want_html) && inline_media(type))
 			add(s, &b->attachments, &b->nattachments, n);
 	}
-	eml_buf_free(&name);
 	if (alt && want_text && want_html) {
 		/* only one of the two views was found: it serves both */
 		if (text_len == b->ntext && html_len != b->nhtml)
@@ -129,7 +123,7 @@ select_parts(struct sel *s, const struct eml_node *first, int single,
 }
 
 int
-eml_node_bodies(const struct eml_node *top, struct eml_bodies *b)
+eml_shape_bodies(const struct eml_shape *top, struct eml_shape_bodies *b)
 {
 	struct sel s = { b, 0 };
 
@@ -137,8 +131,136 @@ eml_node_bodies(const struct eml_node *top, struct eml_bodies *b)
 	if (top != NULL)
 		select_parts(&s, top, 1, "mixed", 0, 1, 1, 0);
 	if (s.err != 0)
-		eml_bodies_free(b);
+		eml_shape_bodies_free(b);
 	return s.err;
+}
+
+void
+eml_shape_bodies_free(struct eml_shape_bodies *b)
+{
+	free(b->text);
+	free(b->html);
+	free(b->attachments);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ------------------------------------------------------------------ */
+/* The same selection over a parsed tree: the tree is described as
+ * shapes first, so that the tree and the stream (eml-json) share one
+ * implementation. */
+
+struct shapes {
+	struct eml_shape *v;
+	char (*disp)[16];
+	size_t n, cap;
+	int err;
+};
+
+/* Describe n and, for a multipart, its children (down to MAX_DEPTH, as
+ * far as the selection looks). */
+static struct eml_shape *
+describe(struct shapes *sh, const struct eml_node *n, unsigned depth)
+{
+	struct eml_buf name = { 0 };
+	struct eml_shape *me, *prev = NULL, *c;
+	const struct eml_node *ch;
+	char disp[32];
+	size_t i;
+	int r;
+
+	if (sh->err != 0 || sh->n == sh->cap)
+		return NULL;
+	i = sh->n++;
+	me = &sh->v[i];
+	memset(me, 0, sizeof(*me));
+	if ((r = eml_node_disposition(n, disp, sizeof(disp), &name)) < 0) {
+		sh->err = r;
+		eml_buf_free(&name);
+		return NULL;
+	}
+	emli_strlcpy(sh->disp[i], disp, strlen(disp), sizeof(sh->disp[i]));
+	me->ctype = n->info.ctype;
+	me->disposition = sh->disp[i];
+	me->has_name = name.len > 0;
+	me->user = n;
+	eml_buf_free(&name);
+	if (!starts(n->info.ctype, "multipart/") || depth >= MAX_DEPTH)
+		return me;
+	for (ch = n->first_child; ch != NULL; ch = ch->next) {
+		if ((c = describe(sh, ch, depth + 1)) == NULL)
+			break;
+		if (prev == NULL)
+			me->first_child = c;
+		else
+			prev->next = c;
+		prev = c;
+	}
+	return me;
+}
+
+static size_t
+count_nodes(const struct eml_node *n, unsigned depth)
+{
+	const struct eml_node *ch;
+	size_t k = 1;
+
+	if (!starts(n->info.ctype, "multipart/") || depth >= MAX_DEPTH)
+		return 1;
+	for (ch = n->first_child; ch != NULL; ch = ch->next)
+		k += count_nodes(ch, depth + 1);
+	return k;
+}
+
+static int
+to_nodes(const struct eml_shape **v, size_t n, const struct eml_node ***out)
+{
+	size_t i;
+
+	*out = NULL;
+	if (n == 0)
+		return EML_OK;
+	if ((*out = malloc(n * sizeof(**out))) == NULL)
+		return EML_ENOMEM;
+	for (i = 0; i < n; i++)
+		(*out)[i] = v[i]->user;
+	return EML_OK;
+}
+
+int
+eml_node_bodies(const struct eml_node *top, struct eml_bodies *b)
+{
+	struct shapes sh = { NULL, NULL, 0, 0, 0 };
+	struct eml_shape_bodies sb;
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	if (top == NULL)
+		return EML_OK;
+	sh.cap = count_nodes(top, 0);
+	sh.v = calloc(sh.cap, sizeof(*sh.v));
+	sh.disp = calloc(sh.cap, sizeof(*sh.disp));
+	if (sh.v == NULL || sh.disp == NULL) {
+		r = EML_ENOMEM;
+		goto done;
+	}
+	describe(&sh, top, 0);
+	if ((r = sh.err) != EML_OK)
+		goto done;
+	if ((r = eml_shape_bodies(sh.v, &sb)) != EML_OK)
+		goto done;
+	b->ntext = sb.ntext;
+	b->nhtml = sb.nhtml;
+	b->nattachments = sb.nattachments;
+	if ((r = to_nodes(sb.text, sb.ntext, &b->text)) != EML_OK ||
+	    (r = to_nodes(sb.html, sb.nhtml, &b->html)) != EML_OK ||
+	    (r = to_nodes(sb.attachments, sb.nattachments,
+	    &b->attachments)) != EML_OK)
+		eml_bodies_free(b);
+	eml_shape_bodies_free(&sb);
+done:
+	free(sh.v);
+	free(sh.disp);
+	return r;
 }
 
 int
@@ -154,4 +276,166 @@ eml_bodies_free(struct eml_bodies *b)
 	free(b->html);
 	free(b->attachments);
 	memset(b, 0, sizeof(*b));
+}
+
+/* ------------------------------------------------------------------ */
+/* Preview */
+
+/* First occurrence of lit in s[0..e), or NULL. */
+static const char *
+strstr_n(const char *s, const char *e, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	for (; (size_t)(e - s) >= k; s++)
+		if (memcmp(s, lit, k) == 0)
+			return s;
+	return NULL;
+}
+
+struct pv {
+	struct eml_buf *out;
+	unsigned chars;
+	int space;		/* a blank is pending */
+	int r;
+};
+
+static void
+pv_put(struct pv *p, const char *s, size_t n)
+{
+	if (p->r != EML_OK || p->chars >= EML_PREVIEW_CHARS)
+		return;
+	if (p->space && p->chars > 0) {
+		if ((p->r = eml_buf_addc(p->out, ' ')) != EML_OK)
+			return;
+		if (++p->chars >= EML_PREVIEW_CHARS)
+			return;
+	}
+	p->space = 0;
+	p->r = eml_buf_add(p->out, s, n);
+	p->chars++;
+}
+
+static void
+pv_cp(struct pv *p, uint32_t cp)
+{
+	struct eml_buf t = { 0 };
+
+	if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' ||
+	    cp == 0xa0 || cp == '\f' || cp == '\v') {
+		p->space = 1;
+		return;
+	}
+	if (cp < 0x20 || cp == 0x7f)
+		return;
+	if ((p->r = eml_buf_add_utf8(&t, cp)) == EML_OK)
+		pv_put(p, t.data, t.len);
+	eml_buf_free(&t);
+}
+
+/* Length of the UTF-8 sequence starting with byte c (1 if invalid). */
+static size_t
+u8len(unsigned char c)
+{
+	return c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* HTML entity at s[0..n) (after '&'); returns bytes used, 0 if none. */
+static size_t
+entity(const char *s, size_t n, uint32_t *cp)
+{
+	static const struct { const char *name; uint32_t cp; } ents[] = {
+		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
+		{ "quot;", '"' }, { "apos;", '\'' }, { "nbsp;", 0xa0 },
+	};
+	size_t i, k;
+	uint32_t v = 0;
+
+	if (n > 0 && s[0] == '#') {
+		int hex = n > 1 && (s[1] == 'x' || s[1] == 'X');
+
+		for (k = hex ? 2 : 1; k < n && k < 10; k++) {
+			char c = s[k];
+
+			if (c == ';')
+				break;
+			if (c >= '0' && c <= '9')
+				v = v * (hex ? 16 : 10) + (uint32_t)(c - '0');
+			else if (hex && ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))
+				v = v * 16 + (uint32_t)((c | 0x20) - 'a' + 10);
+			else
+				return 0;
+		}
+		if (k >= n || s[k] != ';' || v == 0 || v > 0x10ffff)
+			return 0;
+		*cp = v;
+		return k + 1;
+	}
+	for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		k = strlen(ents[i].name);
+		if (n >= k && strncasecmp(s, ents[i].name, k) == 0) {
+			*cp = ents[i].cp;
+			return k;
+		}
+	}
+	return 0;
+}
+
+/* s[0..n) starts (case-insensitively) with lit? */
+static int
+has_ci(const char *s, size_t n, const char *lit)
+{
+	size_t k = strlen(lit);
+
+	return n >= k && strncasecmp(s, lit, k) == 0;
+}
+
+int
+eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out)
+{
+	struct pv p = { out, 0, 0, EML_OK };
+	const char *s = utf8, *e = utf8 + len, *q;
+	const char *skip_to = NULL;
+	uint32_t cp;
+	size_t k;
+
+	while (s < e && p.r == EML_OK && p.chars < EML_PREVIEW_CHARS) {
+		if (html && *s == '<') {
+			if (has_ci(s, (size_t)(e - s), "<!--")) {
+				q = strstr_n(s + 4, e, "-->");
+				s = q != NULL ? q + 3 : e;
+				continue;
+			}
+			if (has_ci(s, (size_t)(e - s), "<style"))
+				skip_to = "</style";
+			else if (has_ci(s, (size_t)(e - s), "<script"))
+				skip_to = "</script";
+			q = memchr(s, '>', (size_t)(e - s));
+			s = q != NULL ? q + 1 : e;
+			if (skip_to != NULL) {
+				while (s < e && !has_ci(s, (size_t)(e - s),
+				    skip_to))
+					s++;
+				skip_to = NULL;
+				continue;
+			}
+			p.space = 1;	/* a tag separates words */
+			continue;
+		}
+		if (html && *s == '&' &&
+		    (k = entity(s + 1, (size_t)(e - s - 1), &cp)) > 0) {
+			pv_cp(&p, cp);
+			s += 1 + k;
+			continue;
+		}
+		k = u8len((unsigned char)*s);
+		if (k > (size_t)(e - s))
+			break;	/* never a partial character */
+		if (k == 1)
+			pv_cp(&p, (unsigned char)*s);
+		else
+			pv_put(&p, s, k);
+		s += k;
+	}
+	return p.r;
 }

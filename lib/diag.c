@@ -1,6 +1,8 @@
 /*
  * diag.c - names, texts and severities of the diagnostic codes.  Names are
- * stable: eml-lint prints them and users grep for them.
+ * stable: eml-lint prints them and users grep for them.  This is the one
+ * severity table: docs/LENIENCY.md lists every code with the same
+ * severity, and tests/check_diag.c fails when the two disagree.
  */
 #include "eml_priv.h"
 
@@ -74,13 +76,13 @@ static const struct {
 	    "encoded line over 76 chars" },
 	[EML_D_8BIT_IN_7BIT] = { "8bit-in-7bit", EML_SEV_WARN,
 	    "8-bit bytes in a 7bit body" },
-	[EML_D_UU_TRUNCATED] = { "uu-truncated", EML_SEV_CRIT,
+	[EML_D_UU_TRUNCATED] = { "uu-truncated", EML_SEV_WARN,
 	    "uuencode block without \"end\"" },
 	[EML_D_RFC2047_INVALID] = { "rfc2047-invalid", EML_SEV_WARN,
 	    "malformed encoded-word kept literal" },
 	[EML_D_RFC2047_LENIENT] = { "rfc2047-lenient", EML_SEV_INFO,
 	    "encoded-word decoded leniently" },
-	[EML_D_RFC2231_INVALID] = { "rfc2231-invalid", EML_SEV_WARN,
+	[EML_D_RFC2231_INVALID] = { "rfc2231-invalid", EML_SEV_CRIT,
 	    "bad continuation / gap / dup" },
 	[EML_D_CHARSET_UNKNOWN] = { "charset-unknown", EML_SEV_INFO,
 	    "unknown charset, fallback used" },
@@ -100,6 +102,30 @@ static const struct {
 	    "input ended inside a structure" },
 	[EML_D_NUL_IN_BODY] = { "nul-in-body", EML_SEV_CRIT,
 	    "NUL byte in a text body" },
+	[EML_D_BOM] = { "bom", EML_SEV_WARN,
+	    "UTF-8 byte order mark before the headers, skipped" },
+	[EML_D_B64_TRAILING_TEXT] = { "b64-trailing-text", EML_SEV_WARN,
+	    "text after the end of the base64 data, not decoded" },
+	[EML_D_EMPTY_PART] = { "empty-part", EML_SEV_WARN,
+	    "delimiter line right after a delimiter line" },
+	[EML_D_PART_LEADING_WSP] = { "part-leading-wsp", EML_SEV_CRIT,
+	    "a part's header block starts with whitespace" },
+	[EML_D_BOUNDARY_PADDING_LONG] = { "boundary-padding-long", EML_SEV_CRIT,
+	    "long transport padding after a delimiter" },
+	[EML_D_BOUNDARY_DASH_END] = { "boundary-dash-end", EML_SEV_CRIT,
+	    "boundary ends in '-': delimiters look like close delimiters" },
+	[EML_D_CLOSE_DELIM_SUFFIX] = { "close-delim-suffix", EML_SEV_CRIT,
+	    "text after a close delimiter (\"--b--x\")" },
+	[EML_D_HEADER_EMPTY_NAME] = { "header-empty-name", EML_SEV_CRIT,
+	    "field with an empty name (\": x\")" },
+	[EML_D_PARAM_TRAILING_JUNK] = { "param-trailing-junk", EML_SEV_CRIT,
+	    "text after a quoted parameter value" },
+	[EML_D_ADDR_SPOOF] = { "addr-spoof", EML_SEV_CRIT,
+	    "several addresses where one is shown (\"<a@x> <b@y>\")" },
+	[EML_D_ADDR_CONTROL] = { "addr-control", EML_SEV_CRIT,
+	    "CR, LF, NUL or markup in an address" },
+	[EML_D_ADDR_OBS_ROUTE] = { "addr-obs-route", EML_SEV_INFO,
+	    "obsolete route in an address (\"<@r:u@d>\")" },
 };
 
 const char *

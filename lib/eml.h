@@ -126,10 +126,66 @@ enum eml_diag_code {
 	EML_D_MBOX_FROM_UNQUOTED,	/* "From " in body of an mboxo */
 	EML_D_TRUNCATED,		/* input ended inside a structure */
 	EML_D_NUL_IN_BODY,		/* NUL byte in a text body */
+	EML_D_BOM,			/* UTF-8 byte order mark before headers */
+	EML_D_B64_TRAILING_TEXT,	/* text after the end of base64 data */
+	EML_D_EMPTY_PART,		/* delimiter right after a delimiter */
+	EML_D_PART_LEADING_WSP,		/* part header block starts with WSP */
+	EML_D_BOUNDARY_PADDING_LONG,	/* long transport padding on a delim */
+	EML_D_BOUNDARY_DASH_END,	/* boundary ends in "-": "--b--" twice */
+	EML_D_CLOSE_DELIM_SUFFIX,	/* "--b--x" or "--b---" */
+	EML_D_HEADER_EMPTY_NAME,	/* ": value", a field without a name */
+	EML_D_PARAM_TRAILING_JUNK,	/* text after a quoted parameter value */
+	EML_D_ADDR_SPOOF,		/* "<a@x> <b@y>": which one is meant? */
+	EML_D_ADDR_CONTROL,		/* CR, LF, NUL or markup in an address */
+	EML_D_ADDR_OBS_ROUTE,		/* obsolete route "<@r:u@d>" */
 	EML_D__COUNT
 };
 
-#define EML_BIT(code)	((uint64_t)1 << (code))
+/*
+ * A set of diagnostic codes (one bit each).  The code set may grow to
+ * EML_D_CAPACITY without changing the set's size; use the functions
+ * below rather than the words.
+ */
+#define EML_D_CAPACITY	256
+struct eml_defects {
+	uint32_t w[EML_D_CAPACITY / 32];
+};
+
+static inline void
+eml_defects_set(struct eml_defects *d, enum eml_diag_code c)
+{
+	if ((unsigned)c < EML_D_CAPACITY)
+		d->w[(unsigned)c / 32] |= (uint32_t)1 << ((unsigned)c % 32);
+}
+
+static inline int
+eml_defects_has(const struct eml_defects *d, enum eml_diag_code c)
+{
+	return (unsigned)c < EML_D_CAPACITY &&
+	    (d->w[(unsigned)c / 32] >> ((unsigned)c % 32) & 1) != 0;
+}
+
+/* d |= s */
+static inline void
+eml_defects_or(struct eml_defects *d, const struct eml_defects *s)
+{
+	unsigned i;
+
+	for (i = 0; i < EML_D_CAPACITY / 32; i++)
+		d->w[i] |= s->w[i];
+}
+
+/* 1 if any code is set. */
+static inline int
+eml_defects_any(const struct eml_defects *d)
+{
+	unsigned i;
+
+	for (i = 0; i < EML_D_CAPACITY / 32; i++)
+		if (d->w[i] != 0)
+			return 1;
+	return 0;
+}
 
 struct eml_diag {
 	enum eml_diag_code code;
@@ -205,7 +261,7 @@ struct eml_param {
 struct eml_params {
 	struct eml_param *v;
 	size_t n;
-	uint64_t defects;	/* bit EML_BIT(EML_D_*) per problem seen */
+	struct eml_defects defects;	/* one code per problem seen */
 };
 
 #define EML_MAX_PARAMS 128	/* more are dropped (Dovecot's cap) */
@@ -278,7 +334,7 @@ struct eml_part {
 				 * preamble + epilogue (at PART_END) */
 	uint64_t decoded_size;		/* decoded bytes (EML_PARSE_DECODE) */
 	unsigned long line;		/* line of the first header */
-	uint64_t defects;		/* bits EML_BIT(EML_D_*) */
+	struct eml_defects defects;	/* codes seen in this part */
 };
 
 struct eml_event {
@@ -424,6 +480,38 @@ int eml_msg_bodies(const struct eml_msg *msg, struct eml_bodies *b);
 int eml_node_bodies(const struct eml_node *top, struct eml_bodies *b);
 void eml_bodies_free(struct eml_bodies *b);
 
+/* The same selection over a structure-only description of a message,
+ * for a caller that streamed the message instead of keeping it (eml-json
+ * keeps the structure, not the bodies).  A shape is what the selection
+ * looks at; first_child is followed for multipart/ types only. */
+struct eml_shape {
+	const struct eml_shape *first_child, *next;
+	const char *ctype;		/* "text/plain", lower-case */
+	const char *disposition;	/* "attachment", "inline", "" */
+	int has_name;			/* a file name was given */
+	const void *user;		/* the caller's own node */
+};
+struct eml_shape_bodies {
+	const struct eml_shape **text;
+	size_t ntext;
+	const struct eml_shape **html;
+	size_t nhtml;
+	const struct eml_shape **attachments;
+	size_t nattachments;
+};
+/* Fill *b for the message whose top part is top.  Returns EML_OK or
+ * EML_ENOMEM (b is then empty).  Free with eml_shape_bodies_free. */
+int eml_shape_bodies(const struct eml_shape *top, struct eml_shape_bodies *b);
+void eml_shape_bodies_free(struct eml_shape_bodies *b);
+
+#define EML_PREVIEW_CHARS	256	/* RFC 8621 4.1.4 "preview" */
+/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4): with html
+ * set, tags, comments, <style> and <script> contents are dropped and the
+ * common entities decoded; whitespace runs become one space; at most
+ * EML_PREVIEW_CHARS characters, never a partial one.  Appends to out.
+ * Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+int eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out);
+
 /* ------------------------------------------------------------------ */
 /* Header field values.                                                */
 
@@ -432,9 +520,19 @@ void eml_bodies_free(struct eml_bodies *b);
 int eml_hdr_unfold(const char *v, size_t len, struct eml_buf *out);
 /* Decode an unstructured value to UTF-8: unfold, decode RFC 2047 words
  * leniently, accept raw UTF-8 (RFC 6532) and decode other 8-bit bytes with
- * fallback (NULL = windows-1252).  *defects_r (may be NULL) gets bits. */
+ * fallback, a fallback list (see eml_charset_fallback; NULL =
+ * windows-1252): UTF-8 runs stay UTF-8, the rest goes through the list.
+ * *defects_r (may be NULL) gets codes. */
 int eml_hdr_decode(const char *v, size_t len, const char *fallback,
-    struct eml_buf *out, uint64_t *defects_r);
+    struct eml_buf *out, struct eml_defects *defects_r);
+/* The fallback list for msg's raw 8-bit header bytes: the charset of
+ * the message's own first text part (not one inside an attached
+ * message), when it is a known charset other than US-ASCII or UTF-8,
+ * then deflt (NULL = "windows-1252"): "big5,windows-1252".  Pass it as
+ * the fallback of eml_hdr_decode, eml_addr_parse, ...  Written to
+ * buf[size]; returns EML_OK, EML_ELIMIT (too small) or EML_EINVAL. */
+int eml_msg_fallback(const struct eml_msg *msg, const char *deflt,
+    char *buf, size_t size);
 /* Encode a UTF-8 value for a header field named name: plain when it is
  * ASCII with short enough words, else RFC 2047 words where needed, folded
  * at 78 columns with eol ("\r\n" or "\n").  Appends "Name: value" + eol. */
@@ -449,9 +547,9 @@ int eml_hdr_encode(const char *name, const char *utf8, size_t len,
  * across words), missing whitespace, words inside quoted strings, unknown
  * charsets through fallback (NULL = windows-1252).  Folded input is
  * accepted: a fold reads as one space.  *defects_r (may be NULL) gets
- * EML_BIT() bits OR'd in.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+ * the codes seen added.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
 int eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
-    struct eml_buf *out, uint64_t *defects_r);
+    struct eml_buf *out, struct eml_defects *defects_r);
 /* Encode UTF-8 text as encoded-words (B or Q, whichever is shorter),
  * each at most 75 chars, words separated by " "; first_col is where the
  * first word starts, to fit 78-column folding.  Appends to out. */
@@ -473,13 +571,28 @@ const char *eml_charset_canon(const char *label);
 /* 1 if charset is known to iconv (after aliasing). */
 int eml_charset_known(const char *label);
 /* Convert in[0..len) from charset to UTF-8, appending to out.  Invalid
- * bytes become U+FFFD; an unknown charset uses fallback (NULL =
- * windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
+ * bytes become U+FFFD; an unknown charset uses fallback (a fallback list
+ * as for eml_charset_fallback; NULL = windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
  * EML_ELIMIT. */
 int eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r);
 /* 1 if s[0..len) is valid UTF-8. */
 int eml_utf8_valid(const char *s, size_t len);
+/*
+ * Undeclared 8-bit text (raw header bytes, an unknown charset) to UTF-8,
+ * appended to out.  fallbacks is a fallback list: one charset or several
+ * separated by commas ("big5,windows-1252"; NULL = "windows-1252"), and
+ * every function here that takes a fallback accepts such a list.  Valid
+ * UTF-8 is kept as it is (RFC 6532).  Otherwise each entry but the last
+ * is tried on the whole text and taken if it converts without an error
+ * (multibyte charsets like big5 are tried so even when last); the last
+ * decodes the text mixed: valid UTF-8 sequences stay UTF-8, the bytes
+ * around them go through that charset ("caf\xe9 \xc3\xa9" with
+ * windows-1252 is "caf\u00e9 \u00e9").  Unknown entries are skipped; at
+ * most 8 are tried.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT.
+ */
+int eml_charset_fallback(const char *fallbacks, const char *in, size_t len,
+    struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Transfer codecs: init/step/finish, caller-owned state and output.    */
@@ -497,10 +610,20 @@ struct eml_b64_dec {
 	unsigned nacc;		/* sextets in acc (0..3) */
 	unsigned pad;		/* '=' seen */
 	uint64_t garbage;	/* bytes skipped that were not alphabet/WSP */
+	int bol;		/* at a line start (only blanks since LF) */
+	int started;		/* an alphabet byte was seen */
+	int ended;		/* the data ended: padding or a text line */
+	unsigned padneed;	/* '=' still expected after the end */
+	uint64_t trailing;	/* non-blank bytes after the end, not decoded */
+	uint64_t badpad;	/* missing or misplaced '=' */
 };
 void eml_b64_dec_init(struct eml_b64_dec *s);
 /* Decode len bytes; writes at most EML_B64_DECODED_MAX(len) bytes to out
- * and returns how many.  Whitespace and garbage are skipped. */
+ * and returns how many.  Whitespace and garbage are skipped.  The data
+ * ends after the padding that completes a group, or at the first line,
+ * once data has begun, whose first non-blank byte is neither alphabet nor
+ * '=' (a list footer appended to the body): the rest is not decoded, its
+ * non-blank bytes are counted in trailing. */
 size_t eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
     void *out);
 /* Flush a final partial group (missing padding is tolerated); writes at
@@ -597,6 +720,182 @@ int eml_decode(enum eml_cte cte, const void *in, size_t len,
     struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
+/* Output: sinks and filters.                                          */
+/*
+ * A sink takes bytes and can fail; a filter is a sink that transforms
+ * what is written and passes the result to the sink behind it (next),
+ * keeping its state across writes, so any chunking of the input gives
+ * the same output.  A chain is built once (innermost sink first) and
+ * written through; nothing is assembled whole in memory:
+ *
+ *	s = eml_filter_dotstuff(eml_filter_limit(eml_sink_fd(fd), max));
+ *	if (s == NULL) ...ENOMEM...
+ *	r = eml_sink_write(s, p, n);	... more writes ...
+ *	r = eml_sink_close(s);		(first error of the chain)
+ *
+ * Errors are sticky: after a write fails, every later write returns the
+ * same code (errno restored for EML_EIO) and close finishes nothing.  A
+ * filter owns next: close and abort go down the chain.  A constructor
+ * given next == NULL returns NULL (so nested constructors fail as one);
+ * a filter constructor that fails frees next.  Sinks are not
+ * thread-safe; one chain belongs to one thread at a time.
+ */
+struct eml_sink;
+
+/* Write to fd with a write(2) loop (EINTR and short writes handled; no
+ * buffering, so every write is on the fd when the call returns).  A
+ * failed write is EML_EIO with errno (ENOSPC on a full disk, EPIPE...).
+ * fd is not closed.  NULL if out of memory. */
+struct eml_sink *eml_sink_fd(int fd);
+/* Append to b (the caller's; not freed).  b->max is honoured: a write
+ * that would pass it fails with EML_ELIMIT and appends nothing. */
+struct eml_sink *eml_sink_buf(struct eml_buf *b);
+/* Call write(ctx, p, n) for each write (n > 0); it returns EML_OK or a
+ * negative EML_E* code, which the writer gets back.  close (may be NULL)
+ * is called by eml_sink_close when no error happened before, and its
+ * result is returned; it is not called after an error nor by
+ * eml_sink_abort.  ctx stays the caller's. */
+struct eml_sink *eml_sink_cb(int (*write)(void *ctx, const void *p,
+    size_t n), int (*close)(void *ctx), void *ctx);
+/* Write n bytes (n == 0 is a no-op).  Returns EML_OK or <0. */
+int eml_sink_write(struct eml_sink *s, const void *p, size_t n);
+/* Write a NUL-terminated string. */
+int eml_sink_puts(struct eml_sink *s, const char *str);
+/* Finish every filter of the chain (encoders flush their last group,
+ * dot-stuffing writes ".\r\n", delivery sinks commit), free the chain.
+ * Returns EML_OK or the first error of the chain; after any error the
+ * sinks behind it are aborted instead (a Maildir or mbox delivery is
+ * then discarded, never left half written).  NULL gives EML_EINVAL. */
+int eml_sink_close(struct eml_sink *s);
+/* Free the chain without finishing: delivery sinks discard what was
+ * written.  NULL is a no-op. */
+void eml_sink_abort(struct eml_sink *s);
+/* Bytes accepted by s so far (its input side, before any transform). */
+uint64_t eml_sink_bytes(const struct eml_sink *s);
+/* The sticky error of s (EML_OK if none). */
+int eml_sink_error(const struct eml_sink *s);
+
+/* Filters.  Each returns NULL if out of memory (next is then freed). */
+
+/* Base64 encode (RFC 2045 6.8): lines of line_len characters (0 = 76;
+ * clamped to 4..76, a multiple of 4) ending in CRLF (crlf = 1) or LF;
+ * close writes the padding and ends the last line. */
+struct eml_sink *eml_filter_b64_enc(struct eml_sink *next, unsigned line_len,
+    int crlf);
+/* Base64 decode; whitespace and other non-alphabet bytes are skipped, a
+ * final group without padding is decoded (as eml_b64_dec_step). */
+struct eml_sink *eml_filter_b64_dec(struct eml_sink *next);
+/* Quoted-printable encode (RFC 2045 6.7): lines of at most 76 ending in
+ * CRLF or LF.  binary = 0 (text): CRLF and LF of the input are line ends
+ * (written as the chosen EOL), a bare CR is =0D; binary = 1: every CR and
+ * LF is encoded, so decoding gives back the bytes exactly. */
+struct eml_sink *eml_filter_qp_enc(struct eml_sink *next, int crlf,
+    int binary);
+/* Quoted-printable decode (soft breaks removed, trailing whitespace on a
+ * line deleted as RFC 2045 6.7 rule 3 says, bad escapes kept). */
+struct eml_sink *eml_filter_qp_dec(struct eml_sink *next);
+/* Transfer-decode any CTE (base64, QP, x-uuencode; 7bit, 8bit, binary
+ * and unknown pass through), as eml_decoder_step. */
+struct eml_sink *eml_filter_decode(struct eml_sink *next, enum eml_cte cte);
+/* Transfer-encode: base64 (76 columns) and QP (text mode) with CRLF or
+ * LF; 7bit, 8bit and binary pass the bytes through unchanged (the
+ * caller chose that encoding because the data fits it); uuencode and
+ * unknown give NULL with errno EINVAL (next is freed). */
+struct eml_sink *eml_filter_encode(struct eml_sink *next, enum eml_cte cte,
+    int crlf);
+/* Convert from charset from to charset to with iconv (labels resolved as
+ * eml_charset_canon does).  A multibyte character split across writes
+ * converts right.  When to is UTF-8, bytes invalid in from become U+FFFD
+ * (one per invalid byte).  When to is another charset, a character it
+ * cannot hold (or input invalid in from) is an error, EML_ECHARSET: no
+ * silent substitute, the caller picks a charset that can hold the text
+ * (UTF-8 always can).  Input ending inside a character is EML_ECHARSET
+ * at close (U+FFFD when to is UTF-8).  Stateful charsets (ISO-2022-JP)
+ * get their final shift sequence at close.  NULL with errno EINVAL if
+ * either charset is unknown to iconv (next is freed). */
+struct eml_sink *eml_filter_charset(struct eml_sink *next, const char *from,
+    const char *to);
+/* Line ends: every CRLF, bare LF and bare CR becomes CRLF (crlf = 1) or
+ * LF (crlf = 0).  Idempotent: filtering twice is filtering once. */
+struct eml_sink *eml_filter_eol(struct eml_sink *next, int crlf);
+/* SMTP DATA (RFC 5321 4.5.2): line ends become CRLF as eml_filter_eol
+ * does, a line starting with '.' gets one more '.', and close ends the
+ * last line with CRLF (if it was not ended) and writes ".\r\n". */
+struct eml_sink *eml_filter_dotstuff(struct eml_sink *next);
+/* The server side of that (SMTP DATA, POP3 multi-line replies): a
+ * leading '.' of a line is removed, and the line "." ends the data;
+ * what follows is not passed on (see eml_filter_dotunstuff_end).  Only
+ * CRLF ends a line here: a bare LF or CR is data, so "\n.\n" does not
+ * end the data (SMTP smuggling).  Line ends are passed as they are.
+ * close without the end line is EML_EFORMAT (the data was cut short). */
+struct eml_sink *eml_filter_dotunstuff(struct eml_sink *next);
+/* For an unstuffing filter: 1 once the end line was seen, with *end_r
+ * (may be NULL) set to the number of bytes written into s up to and
+ * including it (so the caller knows which of its bytes were past the
+ * end: eml_sink_bytes(s) - *end_r); else 0. */
+int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
+/* Pass at most max bytes: a write that would go past max fails with
+ * EML_ELIMIT and passes none of its bytes (nor does any later one). */
+struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
+
+/* ------------------------------------------------------------------ */
+/* Mailbox delivery: sinks that write one message into a mailbox.      */
+
+/*
+ * Maildir delivery from a stream: the message goes to dir/tmp/NAME as
+ * it is written; eml_sink_close fsyncs it, links it into dir/new/NAME
+ * (never replacing a file; rename where hard links are missing), removes
+ * the tmp name and fsyncs dir/new.  NAME is Maildir's unique name,
+ * time.M<usec>P<pid>Q<n>.host (n counts this process's deliveries; '/',
+ * ':' and ',' in the host name become \057, \072, \054).  create: make
+ * dir, dir/tmp, dir/new, dir/cur if missing.  After a successful close
+ * *name_r (if not NULL; may stay NULL if out of memory) is NAME (caller
+ * frees).  An abort, or an error anywhere in the chain, removes the tmp
+ * file: new/ only gets whole messages.  NULL on error with *err_r (if not
+ * NULL) EML_EINVAL, EML_ENOMEM, EML_EEXIST (no free name) or EML_EIO
+ * with errno (ENOENT: no such Maildir and create not set).  A close
+ * that fails after the link (fsync of new/) returns EML_EIO with the
+ * message delivered: a retry may then make a duplicate, never a loss.
+ */
+struct eml_sink *eml_sink_maildir(const char *dir, int create,
+    char **name_r, int *err_r);
+
+/* Flags of the mbox writers (besides EML_MBOX_RD, which they ignore). */
+enum {
+	EML_MBOX_CRLF = 1 << 1,		/* separator line ends in CRLF */
+	EML_MBOX_NO_DOTLOCK = 1 << 2	/* fcntl lock only, no PATH.lock */
+};
+
+/*
+ * The mboxrd form of one message, as a filter: the separator (the first
+ * line of from_line, which must start "From "; NULL = "From
+ * MAILER-DAEMON <date in UTC>"), then the message with every line
+ * matching ">*From " given one more '>' (the reader's EML_MBOX_RD undoes
+ * it), a line end if the message lacks one, and the blank line that
+ * ends a message (RFC 4155).  The final line ends are the message's own
+ * (CRLF if its last line ends so), the separator's are LF unless
+ * EML_MBOX_CRLF.  NULL with errno EINVAL if from_line is not a "From "
+ * line, ENOMEM if out of memory (next is freed either way).
+ */
+struct eml_sink *eml_filter_mbox(struct eml_sink *next,
+    const char *from_line, unsigned flags);
+/*
+ * Append one message to the mbox file path (created 0600 if missing),
+ * written as eml_filter_mbox does, under a dot-lock PATH.lock (created
+ * NFS-safe with link(); one older than 1024 s is stale and removed, as
+ * procmail does) and an fcntl write lock on the file (as mutt and
+ * procmail use both); each is tried for 2 s.  If the file does not end
+ * in a blank line, line ends are added first so the new "From " line
+ * starts a message.  eml_sink_close fsyncs and unlocks; eml_sink_abort,
+ * or an error anywhere in the chain, truncates the file back to its old
+ * size and unlocks.  NULL on error with *err_r EML_EINVAL (no path, bad
+ * from_line, not a regular file), EML_ENOMEM, or EML_EIO with errno
+ * (EAGAIN: still locked by someone else after 2 s).
+ */
+struct eml_sink *eml_sink_mbox(const char *path, const char *from_line,
+    unsigned flags, int *err_r);
+
+/* ------------------------------------------------------------------ */
 /* Structured fields: addresses, dates, message-ids.                   */
 
 struct eml_addr {
@@ -608,7 +907,7 @@ struct eml_addr {
 struct eml_addrlist {
 	struct eml_addr *v;
 	size_t n;
-	uint64_t defects;	/* bits EML_BIT(EML_D_*) */
+	struct eml_defects defects;	/* codes seen */
 };
 
 #define EML_MAX_ADDRS 10000	/* per field; more are dropped */
@@ -627,11 +926,16 @@ struct eml_date {
 	time_t utc;		/* seconds since the epoch, UTC */
 	int offset;		/* zone offset in minutes east of UTC */
 	int lenient;		/* 1 if an obsolete or broken form was used */
+	int zone_unknown;	/* "-0000": local time, zone unknown (RFC
+				 * 5322 3.3); formatted as "-00:00" */
+	struct eml_defects defects; /* EML_D_DATE_LENIENT or _INVALID */
 };
 
 /* Parse an RFC 5322 date-time leniently (obsolete zones, 2-digit years,
- * missing day name or seconds, common broken forms).  Returns EML_OK or
- * EML_EFORMAT if nothing usable was found. */
+ * missing day name or seconds, 12-hour clocks, zones without a sign,
+ * common broken forms).  Returns EML_OK or EML_EFORMAT if nothing usable
+ * was found; either way d->defects says what was wrong (DATE_INVALID on
+ * EML_EFORMAT, DATE_LENIENT when lenient is set). */
 int eml_date_parse(const char *v, size_t len, struct eml_date *d);
 /* Format as RFC 3339 ("2026-11-26T14:40:53+01:00") into buf (>= 26). */
 void eml_date_rfc3339(const struct eml_date *d, char buf[32]);
@@ -641,12 +945,87 @@ void eml_date_rfc5322(const struct eml_date *d, char buf[40]);
 struct eml_idlist {
 	char **v;		/* ids without angle brackets */
 	size_t n;
-	uint64_t defects;	/* bits EML_BIT(EML_D_*) */
+	struct eml_defects defects;	/* codes seen */
 };
 /* Parse a Message-ID / In-Reply-To / References value.  l must be
  * zeroed.  Lenient: ids without brackets, comments, phrases between. */
 int eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l);
 void eml_msgid_free(struct eml_idlist *l);
+
+/* ------------------------------------------------------------------ */
+/* Envelope and transport: what an SMTP client needs besides the bytes. */
+
+#define EML_MAX_RCPTS	10000	/* recipients kept; more set ADDR_INVALID */
+
+/*
+ * Envelope recipients, collected field by field from the top-level
+ * header (the HEADER events with ev.part->depth == 0, in order), so the
+ * message need not be in memory.  To, Cc and Bcc give the recipients;
+ * when the message has Resent- fields naming destinations, the most
+ * recent Resent- block's (the first one: RFC 5322 3.6.6, blocks are
+ * prepended) Resent-To, Resent-Cc and Resent-Bcc give them instead.
+ * Only valid addr-specs are kept (group names and phrases are not
+ * recipients), in order of first appearance, deduplicated with the
+ * domain compared case-insensitively and the local part exactly (RFC
+ * 5321 2.4).
+ */
+struct eml_rcpts;
+/* New empty collector, NULL if out of memory. */
+struct eml_rcpts *eml_rcpts_new(void);
+/* Feed one header field (name without colon, raw value).  Fields that
+ * are not address fields are used only to find where the Resent- block
+ * ends.  fallback: fallback list for raw 8-bit names.  Returns EML_OK,
+ * EML_ENOMEM or EML_EINVAL. */
+int eml_rcpts_field(struct eml_rcpts *r, const char *name, size_t nlen,
+    const char *value, size_t vlen, const char *fallback);
+/* Feed every top-level field of the header block at the start of
+ * buf[0..len) (a whole message or just its header; parsing stops at the
+ * blank line). */
+int eml_rcpts_from_header(const char *buf, size_t len, const char *fallback,
+    struct eml_rcpts *r);
+/* The recipients so far: *v_r[0..*n_r), strings owned by r. */
+void eml_rcpts_list(const struct eml_rcpts *r, char *const **v_r,
+    size_t *n_r);
+/* 1 if the list comes from a Resent- block. */
+int eml_rcpts_resent(const struct eml_rcpts *r);
+/* Codes of the address fields seen (ADDR_INVALID, ADDR_SPOOF, ...). */
+const struct eml_defects *eml_rcpts_defects(const struct eml_rcpts *r);
+/* 1 if a recipient is not ASCII, so the envelope needs SMTPUTF8. */
+int eml_rcpts_need_smtputf8(const struct eml_rcpts *r);
+void eml_rcpts_free(struct eml_rcpts *r);
+
+/* 1 if a top-level header field must not be sent: Bcc and Resent-Bcc
+ * (RFC 5322 3.6.3).  Used while copying the parser's events to the
+ * sink, dropping the raw bytes of those HEADER events (depth 0 only: a
+ * Bcc in an attached message is part of that message). */
+int eml_field_drop_on_send(const char *name, size_t nlen);
+
+enum { EML_SMTP_UTF8 = 1 };	/* SMTPUTF8 was offered (RFC 6531) */
+/*
+ * 1 if a[0..len) is a Mailbox of RFC 5321 4.1.2, as MAIL FROM and RCPT
+ * TO take it: Dot-string or Quoted-string local part of at most 64
+ * octets, a domain of at most 255 octets with LDH labels (at most 63
+ * each) or an IPv4 / IPv6 address literal.  CR, LF, NUL and other
+ * controls are refused; non-ASCII (valid UTF-8, in atoms, quoted
+ * strings and U-labels) only with EML_SMTP_UTF8.  Else 0, and *why_r
+ * (may be NULL) gets a static English reason.
+ */
+int eml_addr_smtp_ok(const char *a, size_t len, unsigned flags,
+    const char **why_r);
+
+/* What a message needs from the server, decided from the parser's
+ * events while it streams through (feed every event, in order). */
+struct eml_transport {
+	int smtputf8;		/* 8-bit in the top-level header: SMTPUTF8 */
+	int eightbit;		/* 8-bit elsewhere: 8BITMIME (RFC 6152) */
+	int binary;		/* NUL, bare CR or a line over 998 octets:
+				 * BINARYMIME (RFC 3030) or re-encoding */
+	uint64_t col_;		/* internal: length of the current line */
+	int cr_;		/* internal: last byte was CR */
+};
+void eml_transport_init(struct eml_transport *t);
+void eml_transport_event(struct eml_transport *t,
+    const struct eml_event *ev);
 
 /* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
@@ -741,22 +1120,28 @@ struct eml_mbox_event {
 int eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev);
 /* 1 if buf starts like an mbox ("From " line). */
 int eml_mbox_sniff(const void *buf, size_t len);
+/* Time of an mbox From_ line ("From a@b Tue Dec  1 08:00:00 2026"), read
+ * as UTC.  Returns EML_OK and *t_r, or EML_EFORMAT when the line has no
+ * date this recognises. */
+int eml_mbox_from_time(const char *line, size_t len, time_t *t_r);
 /* Quote a message for mboxrd (">From " -> ">>From ", "From " -> ">From ")
- * with a separator line; appends to out. */
+ * with a separator line; appends to out (eml_filter_mbox into out, the
+ * separator's line end taken from the message's last line). */
 int eml_mbox_write(const char *from_line, const void *msg, size_t len,
     struct eml_buf *out);
 
 /* Maildir. */
 /* Deliver msg into dir/tmp then link into dir/new with a unique name
  * (created folders cur, new, tmp if create is set).  The file name
- * (without folder) is written to name_r (caller frees) if not NULL. */
+ * (without folder) is written to name_r (caller frees) if not NULL.
+ * The whole-buffer form of eml_sink_maildir. */
 int eml_maildir_deliver(const char *dir, const void *msg, size_t len,
     int create, char **name_r);
 /* List message files in dir/new and dir/cur, sorted by name; caller
  * frees each path and the array with eml_maildir_list_free. */
 int eml_maildir_list(const char *dir, char ***paths_r, size_t *n_r);
 void eml_maildir_list_free(char **paths, size_t n);
-/* 1 if dir looks like a Maildir (has cur/ new/ tmp/). */
+/* 1 if dir looks like a Maildir to read (has cur/ and new/). */
 int eml_maildir_is(const char *dir);
 
 /* ------------------------------------------------------------------ */
@@ -782,16 +1167,21 @@ int eml_json_int(struct eml_json *j, int64_t v);
 int eml_json_bool(struct eml_json *j, int v);
 int eml_json_null(struct eml_json *j);
 
-/* SHA-256 (for part digests), small and dependency-free. */
+/* SHA-256 (for part digests), computed by libcrypto (EVP).  init never
+ * allocates; the first update makes a context that final (or _free, to
+ * abandon a digest) releases, so every init'ed and updated state must
+ * reach one of them.  After final the state starts a new digest. */
 struct eml_sha256 {
-	uint32_t h[8];
-	uint64_t n;
-	unsigned char buf[64];
-	unsigned nbuf;
+	void *ctx;		/* EVP_MD_CTX, NULL until the first update */
+	int err;		/* out of memory seen: final fails */
 };
 void eml_sha256_init(struct eml_sha256 *s);
 void eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len);
-void eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Write the digest of everything updated since init (or the last final)
+ * to out.  Returns EML_OK, or EML_ENOMEM (out is then all zeroes). */
+int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Release an unfinished digest; the state can be init'ed again. */
+void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */
 void eml_sha256_hex(const unsigned char d[32], char hex[65]);
 

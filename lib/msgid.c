@@ -52,7 +52,7 @@ push(struct eml_idlist *l, size_t *cap, struct eml_buf *b)
 	char *id;
 
 	if (l->n >= MAX_IDS) {
-		l->defects |= EML_BIT(EML_D_MSGID_INVALID);
+		eml_defects_set(&l->defects, EML_D_MSGID_INVALID);
 		eml_buf_reset(b);
 		return EML_OK;
 	}
@@ -101,7 +101,7 @@ eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l)
 				}
 				if (v[i] == '<') {
 					/* "<<id>>" or a lost '>': restart */
-					l->defects |= EML_BIT(EML_D_MSGID_INVALID);
+					eml_defects_set(&l->defects, EML_D_MSGID_INVALID);
 					eml_buf_reset(&b);
 					i++;
 				} else if (is_ws((unsigned char)v[i])) {
@@ -121,11 +121,11 @@ eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l)
 				break;
 			if (!closed || b.len == 0 ||
 			    memchr(b.data, '@', b.len) == NULL)
-				l->defects |= EML_BIT(EML_D_MSGID_INVALID);
+				eml_defects_set(&l->defects, EML_D_MSGID_INVALID);
 			if (b.len > 0)
 				r = push(l, &cap, &b);
 			while (i < len && v[i] == '>') {
-				l->defects |= EML_BIT(EML_D_MSGID_INVALID);
+				eml_defects_set(&l->defects, EML_D_MSGID_INVALID);
 				i++;	/* "<id>>" */
 			}
 		} else {
@@ -140,7 +140,7 @@ eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l)
 				bare_e = j;
 			}
 			if (memchr(v + i, '@', j - i) != NULL) {
-				l->defects |= EML_BIT(EML_D_MSGID_INVALID);
+				eml_defects_set(&l->defects, EML_D_MSGID_INVALID);
 				eml_buf_reset(&b);
 				if ((r = eml_buf_add(&b, v + i, j - i)) ==
 				    EML_OK)
@@ -151,7 +151,7 @@ eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l)
 	}
 	/* "Message-ID: foo": one bare word and nothing else is kept. */
 	if (r == EML_OK && l->n == 0 && words == 1) {
-		l->defects |= EML_BIT(EML_D_MSGID_INVALID);
+		eml_defects_set(&l->defects, EML_D_MSGID_INVALID);
 		eml_buf_reset(&b);
 		if ((r = eml_buf_add(&b, v + bare_s, bare_e - bare_s)) == EML_OK)
 			r = push(l, &cap, &b);

@@ -19,7 +19,8 @@
  *   (EML_D_RFC2047_INVALID);
  * - a fold in plain text (whitespace around CRLF) reads as one space;
  * - raw 8-bit outside words is kept if it is valid UTF-8 (RFC 6532), else
- *   decoded with the fallback charset (EML_D_HEADER_8BIT); raw ISO-2022-JP
+ *   its UTF-8 runs are kept and the rest decoded with the fallback list
+ *   (eml_charset_fallback, EML_D_HEADER_8BIT); raw ISO-2022-JP
  *   (ESC sequences, common in Japanese mail) is decoded as such;
  * - NUL becomes U+FFFD.
  * Work is linear: an encoded-word's text cannot contain "?", so each
@@ -53,7 +54,7 @@ struct dec {
 	struct eml_buf grp;	/* decoded bytes of the current word group */
 	char grp_cs[CS_MAX + 1];
 	int grp_active;
-	uint64_t defects;
+	struct eml_defects defects;
 };
 
 /*
@@ -201,18 +202,23 @@ b_decode(const char *t, size_t n, struct eml_buf *b, int *lenient)
 /* Append converted bytes, NUL -> U+FFFD, and note U+FFFD introduced. */
 static int
 add_text(struct dec *d, const char *cs, const char *in, size_t n,
-    uint64_t unknown_bit)
+    enum eml_diag_code unknown_code)
 {
 	struct eml_buf *out = d->out;
 	size_t old = out->len, i, nul = 0, rep_in = 0, rep_out = 0;
 	int guessed = 0, r;
 	char *copy;
 
-	if ((r = eml_charset_to_utf8(cs, in, n, d->fallback, out, &guessed))
-	    != EML_OK)
+	/* cs NULL: undeclared 8-bit, through the fallback list */
+	if (cs == NULL)
+		r = eml_charset_fallback(d->fallback, in, n, out);
+	else
+		r = eml_charset_to_utf8(cs, in, n, d->fallback, out,
+		    &guessed);
+	if (r != EML_OK)
 		return r;
 	if (guessed)
-		d->defects |= unknown_bit;
+		eml_defects_set(&d->defects, unknown_code);
 	for (i = old; i < out->len; i++) {
 		if (out->data[i] == '\0')
 			nul++;
@@ -224,7 +230,7 @@ add_text(struct dec *d, const char *cs, const char *in, size_t n,
 		if (memcmp(in + i, "\xEF\xBF\xBD", 3) == 0)
 			rep_in++;
 	if (rep_out > rep_in)
-		d->defects |= EML_BIT(EML_D_CHARSET_INVALID);
+		eml_defects_set(&d->defects, EML_D_CHARSET_INVALID);
 	if (nul == 0)
 		return EML_OK;
 	if ((copy = malloc(out->len - old)) == NULL)
@@ -248,7 +254,7 @@ flush_group(struct dec *d)
 		return EML_OK;
 	d->grp_active = 0;
 	r = add_text(d, d->grp_cs, d->grp.data, d->grp.len,
-	    EML_BIT(EML_D_CHARSET_UNKNOWN));
+	    EML_D_CHARSET_UNKNOWN);
 	eml_buf_reset(&d->grp);
 	return r;
 }
@@ -265,14 +271,14 @@ flush_plain(struct dec *d)
 		return EML_OK;
 	if (memchr(p, 0x1B, n) != NULL && memchr(p, '$', n) != NULL) {
 		cs = "ISO-2022-JP";
-		d->defects |= EML_BIT(EML_D_HEADER_8BIT);
+		eml_defects_set(&d->defects, EML_D_HEADER_8BIT);
 	} else if (!eml_utf8_valid(p, n)) {
-		cs = d->fallback != NULL ? d->fallback : EMLI_FALLBACK;
-		d->defects |= EML_BIT(EML_D_HEADER_8BIT);
+		cs = NULL;	/* UTF-8 runs kept, the rest by fallback */
+		eml_defects_set(&d->defects, EML_D_HEADER_8BIT);
 	}
 	if (memchr(p, '\0', n) != NULL)
-		d->defects |= EML_BIT(EML_D_HEADER_NUL);
-	r = add_text(d, cs, p, n, EML_BIT(EML_D_HEADER_8BIT));
+		eml_defects_set(&d->defects, EML_D_HEADER_NUL);
+	r = add_text(d, cs, p, n, EML_D_HEADER_8BIT);
 	eml_buf_reset(&d->plain);
 	return r;
 }
@@ -301,7 +307,7 @@ handle_word(struct dec *d, const char *s, size_t len, size_t i,
 	else
 		r = q_decode(w->text, w->tlen, &d->grp, &lenient);
 	if (lenient)
-		d->defects |= EML_BIT(EML_D_RFC2047_LENIENT);
+		eml_defects_set(&d->defects, EML_D_RFC2047_LENIENT);
 	return r;
 }
 
@@ -314,7 +320,7 @@ is_word_at(const char *s, size_t len, size_t i, struct word *w)
 
 int
 eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
-    struct eml_buf *out, uint64_t *defects_r)
+    struct eml_buf *out, struct eml_defects *defects_r)
 {
 	struct dec d;
 	struct word w;
@@ -334,7 +340,7 @@ eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
 				i = w.end;
 				continue;
 			}
-			d.defects |= EML_BIT(EML_D_RFC2047_INVALID);
+			eml_defects_set(&d.defects, EML_D_RFC2047_INVALID);
 			if ((r = flush_group(&d)) == EML_OK)
 				r = eml_buf_add(&d.plain, "=?", 2);
 			i += 2;
@@ -370,7 +376,7 @@ eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
 	eml_buf_free(&d.plain);
 	eml_buf_free(&d.grp);
 	if (defects_r != NULL)
-		*defects_r |= d.defects;
+		eml_defects_or(defects_r, &d.defects);
 	return r;
 }
 

@@ -103,7 +103,7 @@ cmp_grp(const void *a, const void *b)
 /* Percent-decode an extended value; a '%' without two hex digits is kept
  * literally (flagged), as no reader agrees on anything better. */
 static int
-pct_decode(const char *s, size_t n, struct eml_buf *out, uint64_t *defects)
+pct_decode(const char *s, size_t n, struct eml_buf *out, struct eml_defects *defects)
 {
 	size_t i;
 	int hi, lo, r;
@@ -116,7 +116,7 @@ pct_decode(const char *s, size_t n, struct eml_buf *out, uint64_t *defects)
 			i += 2;
 		} else {
 			if (s[i] == '%')
-				*defects |= EML_BIT(EML_D_RFC2231_INVALID);
+				eml_defects_set(defects, EML_D_RFC2231_INVALID);
 			r = eml_buf_addc(out, (unsigned char)s[i]);
 		}
 		if (r != EML_OK)
@@ -125,16 +125,15 @@ pct_decode(const char *s, size_t n, struct eml_buf *out, uint64_t *defects)
 	return EML_OK;
 }
 
-/* Undeclared bytes: kept if valid UTF-8, else read as windows-1252. */
+/* Undeclared bytes: kept if valid UTF-8, else UTF-8 runs kept and the
+ * rest read as windows-1252 (eml_charset_fallback). */
 static int
-raw_to_utf8(const char *s, size_t n, struct eml_buf *out, uint64_t *defects)
+raw_to_utf8(const char *s, size_t n, struct eml_buf *out, struct eml_defects *defects)
 {
-	int guessed = 0;
-
 	if (eml_utf8_valid(s, n))
 		return eml_buf_add(out, s, n);
-	*defects |= EML_BIT(EML_D_HEADER_8BIT);
-	return eml_charset_to_utf8(EMLI_FALLBACK, s, n, NULL, out, &guessed);
+	eml_defects_set(defects, EML_D_HEADER_8BIT);
+	return eml_charset_fallback(NULL, s, n, out);
 }
 
 static int
@@ -153,15 +152,15 @@ has_encoded_word(const char *s, size_t n)
  * RFC 2047 5 forbids but every reader accepts. */
 static int
 undeclared_to_utf8(const char *s, size_t n, struct eml_buf *out,
-    uint64_t *defects)
+    struct eml_defects *defects)
 {
-	uint64_t d = 0;
+	struct eml_defects d = { { 0 } };
 	int r;
 
 	if (!has_encoded_word(s, n))
 		return raw_to_utf8(s, n, out, defects);
 	r = eml_rfc2047_decode(s, n, EMLI_FALLBACK, out, &d);
-	*defects |= d;
+	eml_defects_or(defects, &d);
 	return r;
 }
 
@@ -206,14 +205,14 @@ finish_value(const struct eml_buf *b)
  */
 static void
 strip_repeated_prefix(const char *cs, const char **valp, size_t *vlenp,
-    uint64_t *defects)
+    struct eml_defects *defects)
 {
 	const char *val = *valp;
 	size_t vlen = *vlenp, cl = strlen(cs), k;
 
 	if (vlen <= cl || strncasecmp(val, cs, cl) != 0 || val[cl] != '\'')
 		return;
-	*defects |= EML_BIT(EML_D_RFC2231_INVALID);
+	eml_defects_set(defects, EML_D_RFC2231_INVALID);
 	val += cl + 1;
 	vlen -= cl + 1;
 	/* An optional language tag and its closing "'". */
@@ -234,7 +233,7 @@ strip_repeated_prefix(const char *cs, const char **valp, size_t *vlenp,
 static int
 join_2231(const char *arena, const struct emli_praw *v, const struct seg *segs,
     size_t a, size_t b, struct eml_buf *raw, char **cs_r, char **lang_r,
-    uint64_t *defects)
+    struct eml_defects *defects)
 {
 	const char *val, *q1, *q2;
 	size_t vlen, t;
@@ -244,11 +243,11 @@ join_2231(const char *arena, const struct emli_praw *v, const struct seg *segs,
 	for (t = a; t < b; t++) {
 		if (segs[t].idx == prev) {
 			/* Same index twice: the first one wins. */
-			*defects |= EML_BIT(EML_D_RFC2231_INVALID);
+			eml_defects_set(defects, EML_D_RFC2231_INVALID);
 			continue;
 		}
 		if (segs[t].idx != expect)
-			*defects |= EML_BIT(EML_D_RFC2231_INVALID);
+			eml_defects_set(defects, EML_D_RFC2231_INVALID);
 		/* Leniency: after a gap the segments present are still
 		 * joined in index order; dropping them loses more. */
 		val = arena + v[segs[t].k].val;
@@ -271,7 +270,7 @@ join_2231(const char *arena, const struct emli_praw *v, const struct seg *segs,
 			} else {
 				/* No charset'lang' prefix: decoded as
 				 * undeclared bytes. */
-				*defects |= EML_BIT(EML_D_RFC2231_INVALID);
+				eml_defects_set(defects, EML_D_RFC2231_INVALID);
 			}
 		} else if (segs[t].ext && *cs_r != NULL) {
 			strip_repeated_prefix(*cs_r, &val, &vlen, defects);
@@ -290,7 +289,7 @@ join_2231(const char *arena, const struct emli_praw *v, const struct seg *segs,
 static int
 build_param(const char *arena, const struct emli_praw *v,
     const struct seg *segs, size_t a, size_t b, struct eml_param *pm,
-    uint64_t *defects)
+    struct eml_defects *defects)
 {
 	struct eml_buf raw, out;
 	const struct emli_praw *plain = NULL, *o;
@@ -313,7 +312,7 @@ build_param(const char *arena, const struct emli_praw *v,
 			plain = o;
 		else if (o->val_len != plain->val_len ||
 		    memcmp(arena + o->val, arena + plain->val, o->val_len))
-			*defects |= EML_BIT(EML_D_CONFLICTING_PARAM);
+			eml_defects_set(defects, EML_D_CONFLICTING_PARAM);
 	}
 	/* Decoding never grows bytes more than 3x (one byte to U+FFFD or a
 	 * windows-1252 character); the cap only guards against bugs. */
@@ -330,7 +329,7 @@ build_param(const char *arena, const struct emli_praw *v,
 			r = eml_charset_to_utf8(pm->charset, raw.data, raw.len,
 			    NULL, &out, &guessed);
 			if (guessed)
-				*defects |= EML_BIT(EML_D_CHARSET_UNKNOWN);
+				eml_defects_set(defects, EML_D_CHARSET_UNKNOWN);
 		} else {
 			r = undeclared_to_utf8(raw.data, raw.len, &out,
 			    defects);
@@ -345,7 +344,7 @@ build_param(const char *arena, const struct emli_praw *v,
 		    &out, defects);
 	}
 	if (r == EML_ELIMIT) {
-		*defects |= EML_BIT(EML_D_CHARSET_INVALID);
+		eml_defects_set(defects, EML_D_CHARSET_INVALID);
 		eml_buf_reset(&out);
 		r = EML_OK;
 	}
@@ -389,7 +388,7 @@ emli_params_join(const char *arena, const struct emli_praw *v, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		if (!split_name(arena + v[i].name, v[i].name_len, &segs[ns])) {
-			p->defects |= EML_BIT(EML_D_RFC2231_INVALID);
+			eml_defects_set(&p->defects, EML_D_RFC2231_INVALID);
 			continue;
 		}
 		if (segs[ns].base_len == 0)	/* "*=x", "*0=x" */

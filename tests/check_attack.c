@@ -240,17 +240,17 @@ START_TEST(b19_8bit_headers)
 	const struct eml_header *h;
 	struct eml_buf d = { 0 };
 	struct eml_addrlist l = { 0 };
-	uint64_t defects = 0;
+	struct eml_defects defects = { { 0 } };
 
 	h = eml_node_header(m->root, "subject");
 	eml_hdr_decode(h->value, h->value_len, NULL, &d, &defects);
 	ck_assert_str_eq(d.data, "caf\xc3\xa9");
-	ck_assert(!(defects & EML_BIT(EML_D_HEADER_8BIT)));
+	ck_assert(!eml_defects_has(&defects, EML_D_HEADER_8BIT));
 	eml_buf_reset(&d);
 	h = eml_node_header(m->root, "comments");
 	eml_hdr_decode(h->value, h->value_len, NULL, &d, &defects);
 	ck_assert_str_eq(d.data, "caf\xc3\xa9");
-	ck_assert(defects & EML_BIT(EML_D_HEADER_8BIT));
+	ck_assert(eml_defects_has(&defects, EML_D_HEADER_8BIT));
 	h = eml_node_header(m->root, "from");
 	eml_addr_parse(h->value, h->value_len, NULL, &l);
 	ck_assert_uint_eq(l.n, 1);

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eml.h"
 
@@ -70,6 +71,100 @@ START_TEST(test_select)
 }
 END_TEST
 
+/* The selection over shapes a streaming caller builds by hand: a mixed
+ * with an alternative (plain, html), an inline image with a name after
+ * the first part, and a PDF attachment. */
+START_TEST(test_shapes)
+{
+	struct eml_shape sh[6];
+	struct eml_shape_bodies b;
+
+	memset(sh, 0, sizeof(sh));
+	sh[0].ctype = "multipart/mixed";
+	sh[0].disposition = "";
+	sh[0].first_child = &sh[1];
+	sh[1].ctype = "multipart/alternative";
+	sh[1].disposition = "";
+	sh[1].first_child = &sh[2];
+	sh[1].next = &sh[4];
+	sh[2].ctype = "text/plain";
+	sh[2].disposition = "";
+	sh[2].next = &sh[3];
+	sh[3].ctype = "text/html";
+	sh[3].disposition = "";
+	sh[4].ctype = "image/png";
+	sh[4].disposition = "inline";
+	sh[4].has_name = 1;
+	sh[4].next = &sh[5];
+	sh[5].ctype = "application/pdf";
+	sh[5].disposition = "attachment";
+	sh[5].has_name = 1;
+	ck_assert_int_eq(eml_shape_bodies(&sh[0], &b), EML_OK);
+	/* RFC 8621 4.1.4: an inline image after the body of a mixed is
+	 * shown in both views (the pseudo-code adds it to attachments only
+	 * when one view is off). */
+	ck_assert_uint_eq(b.ntext, 2);
+	ck_assert_ptr_eq(b.text[0], &sh[2]);
+	ck_assert_ptr_eq(b.text[1], &sh[4]);
+	ck_assert_uint_eq(b.nhtml, 2);
+	ck_assert_ptr_eq(b.html[0], &sh[3]);
+	ck_assert_ptr_eq(b.html[1], &sh[4]);
+	ck_assert_uint_eq(b.nattachments, 1);
+	ck_assert_ptr_eq(b.attachments[0], &sh[5]);
+	eml_shape_bodies_free(&b);
+	ck_assert_ptr_null(b.text);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	int html;
+	const char *want;
+} previews[] = {
+	{ "  Hello,\r\n\r\n  world \t\n", 0, "Hello, world" },
+	{ "<p>a&amp;b &lt;c&gt; &#233;&#x20ac;</p>", 1, "a&b <c> \xc3\xa9\xe2\x82\xac" },
+	{ "<style>p { x: 1 }</style><b>bold</b><script>x()</script>t", 1,
+	  "bold t" },
+	{ "<!-- hidden -->shown&nbsp;text", 1, "shown text" },
+	{ "<p>not html", 0, "<p>not html" },
+	{ "&bogus; &#;", 1, "&bogus; &#;" },
+	{ "", 0, "" },
+};
+
+START_TEST(test_preview)
+{
+	struct eml_buf b = { 0 };
+
+	ck_assert_int_eq(eml_preview(previews[_i].in, strlen(previews[_i].in),
+	    previews[_i].html, &b), EML_OK);
+	ck_assert_str_eq(b.len ? b.data : "", previews[_i].want);
+	eml_buf_free(&b);
+}
+END_TEST
+
+/* 256 characters at most, counted as characters, never split. */
+START_TEST(test_preview_cap)
+{
+	struct eml_buf in = { 0 }, b = { 0 };
+	size_t i, chars = 0;
+
+	for (i = 0; i < 300; i++)
+		eml_buf_adds(&in, "\xc3\xa9");	/* U+00E9, 2 bytes */
+	ck_assert_int_eq(eml_preview(in.data, in.len, 0, &b), EML_OK);
+	for (i = 0; i < b.len; i++)
+		if (((unsigned char)b.data[i] & 0xc0) != 0x80)
+			chars++;
+	ck_assert_uint_eq(chars, EML_PREVIEW_CHARS);
+	ck_assert_uint_eq(b.len, 2 * EML_PREVIEW_CHARS);
+	/* a character cut off by the end of the input is not emitted */
+	eml_buf_reset(&b);
+	ck_assert_int_eq(eml_preview("ab\xc3", 3, 0, &b), EML_OK);
+	ck_assert_str_eq(b.data, "ab");
+	eml_buf_free(&in);
+	eml_buf_free(&b);
+}
+END_TEST
+
 Suite *
 eml_bodies_suite(void)
 {
@@ -78,6 +173,10 @@ eml_bodies_suite(void)
 
 	tcase_add_loop_test(tc, test_select, 0, sizeof(cases) /
 	    sizeof(cases[0]));
+	tcase_add_test(tc, test_shapes);
+	tcase_add_loop_test(tc, test_preview, 0,
+	    sizeof(previews) / sizeof(previews[0]));
+	tcase_add_test(tc, test_preview_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -356,11 +356,11 @@ START_TEST(test_three_parts_parsed)
 	root = m->root;
 	ck_assert_str_eq(root->info.ctype, "multipart/mixed");
 	ck_assert_int_eq(root->info.is_multipart, 1);
-	ck_assert_uint_eq(root->info.defects, 0);
+	ck_assert(!eml_defects_any(&root->info.defects));
 	for (c = root->first_child; c != NULL; c = c->next, k++) {
 		ck_assert_int_lt(k, 3);
 		ck_assert_str_eq(c->info.ctype, types[k]);
-		ck_assert_uint_eq(c->info.defects, 0);
+		ck_assert(!eml_defects_any(&c->info.defects));
 		eml_buf_reset(&d);
 		ck_assert_int_eq(eml_node_decode(c, &d), 0);
 		eml_buf_reset(&fn);

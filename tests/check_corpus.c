@@ -192,7 +192,7 @@ rec_part(struct eml_sha256 *s, const struct eml_part *pt, int type)
 	h_u64(s, pt->end_offset);
 	h_u64(s, pt->raw_size);
 	h_u64(s, pt->decoded_size);
-	h_u64(s, pt->defects);
+	h_u64(s, tu_defects64(&pt->defects));
 }
 
 static void

@@ -365,6 +365,40 @@ START_TEST(test_fd_offset)
 }
 END_TEST
 
+/* From_ line times: asctime as qmail/Postfix write it, with a zone or
+ * "remote from" after it, without seconds; others are unknown. */
+static const struct {
+	const char *line;
+	int ok;
+	long long t;		/* expected, from date -u -d ... +%s */
+} from_times[] = {
+	{ "From a@b Tue Dec  1 08:00:00 2026", 1, 1796112000LL },
+	{ "From a@b  Thu Feb 29 23:59:59 2024", 1, 1709251199LL },
+	{ "From MAILER-DAEMON Thu Jan  1 00:00:00 1970", 1, 0 },
+	{ "From a@b Sat Mar  1 12:30 2025", 1, 1740832200LL },
+	{ "From a@b Tue Dec  1 08:00:00 2026 +0100", 1, 1796112000LL },
+	{ "From a@b Tue Dec 01 08:00:00 2026 remote from x", 1, 1796112000LL },
+	{ "From a b c Mon Jan 31 01:02:03 2000", 1, 949280523LL },
+	{ "From a@b", 0, 0 },
+	{ "From a@b Tue Xyz  1 08:00:00 2026", 0, 0 },
+	{ "From a@b Tue Dec 32 08:00:00 2026", 0, 0 },
+	{ "From a@b Tue Dec  1 25:00:00 2026", 0, 0 },
+	{ "Subject: Tue Dec  1 08:00:00 2026", 0, 0 },
+};
+
+START_TEST(test_from_time)
+{
+	const char *l = from_times[_i].line;
+	time_t t = 1;
+	int r = eml_mbox_from_time(l, strlen(l), &t);
+
+	ck_assert_msg((r == EML_OK) == from_times[_i].ok, "%s", l);
+	if (from_times[_i].ok)
+		ck_assert_msg((long long)t == from_times[_i].t, "%s: %lld", l,
+		    (long long)t);
+}
+END_TEST
+
 Suite *
 eml_input_suite(void)
 {
@@ -384,6 +418,8 @@ eml_input_suite(void)
 	tcase_add_test(tc, test_gzip_bad);
 	tcase_add_loop_test(tc, test_pipe, 0, 2);
 	tcase_add_test(tc, test_fd_offset);
+	tcase_add_loop_test(tc, test_from_time, 0,
+	    sizeof(from_times) / sizeof(from_times[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

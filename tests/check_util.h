@@ -5,6 +5,18 @@
 #define CHECK_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "eml.h"
+
+/* Test tables write expected defect sets as masks of the first 64 codes. */
+#define EML_BIT(code)	((uint64_t)1 << (code))
+
+static inline uint64_t
+tu_defects64(const struct eml_defects *d)
+{
+	return d->w[0] | (uint64_t)d->w[1] << 32;
+}
 
 /* Read a whole file; caller frees with free().  NULL if unreadable. */
 char *tu_slurp(const char *path, size_t *len_r);

@@ -9,7 +9,9 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "eml.h"
 
@@ -72,6 +74,107 @@ enum tool_chunk {
 typedef int (*tool_chunk_fn)(enum tool_chunk what, const char *data,
     size_t len, unsigned long idx, const char *name, void *arg);
 int tool_loop_stream(int argc, char **argv, tool_chunk_fn fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* The one input layer (issue 7): every tool reads the same inputs the
+ * same way.  An input is a file, "-" or nothing for stdin, a .gz file,
+ * an mbox (sniffed from its first bytes, or --mbox), or a Maildir folder
+ * (cur/ and new/, each file one message); with --files-from FILE ("-" =
+ * stdin) the names come from FILE, one a line or NUL-separated with -0.
+ * A tool never modifies its input. */
+
+/* Where a message came from, for output prefixes and error lines. */
+struct tool_src {
+	const char *name;	/* input as named; a Maildir message's path */
+	unsigned long index;	/* 1-based message number in the input */
+	uint64_t offset;	/* input offset of the message's first byte */
+	unsigned long line;	/* input line of that byte, 1-based */
+	int in_mbox;		/* the message is one of an mbox */
+	int in_maildir;		/* the message is a file of a Maildir */
+	int has_time;		/* received is known */
+	time_t received;	/* From_ line time, or Maildir file mtime */
+	const char *from_line;	/* the mbox From_ line (no EOL) or NULL */
+	size_t from_len;
+	int multi;		/* prefix output with where it came from */
+};
+
+/* Options every tool takes; tool_opt() fills them. */
+struct tool_inopts {
+	int force_mbox;			/* --mbox */
+	const char *files_from;		/* --files-from FILE */
+	int nul;			/* -0 */
+	int with_name;			/* -H 1, --no-filename 0, -1 auto */
+	int no_sandbox;			/* --no-sandbox */
+	int confine;			/* the tool asks tool_run to confine */
+	const char *write_dir;		/* the one folder the tool writes */
+};
+extern struct tool_inopts tool_in;
+
+#define TOOL_OPT_MBOX		0x102
+#define TOOL_OPT_FILES_FROM	0x103
+#define TOOL_OPT_NO_SANDBOX	0x104
+#define TOOL_OPT_NO_FILENAME	0x105
+/* getopt_long entries and short letters for them (put TOOL_SHORTOPTS in
+ * the tool's optstring, TOOL_LONGOPTS in its table). */
+#define TOOL_SHORTOPTS	"0H"
+#define TOOL_LONGOPTS							\
+	{ "mbox", no_argument, NULL, TOOL_OPT_MBOX },			\
+	{ "files-from", required_argument, NULL, TOOL_OPT_FILES_FROM },	\
+	{ "null", no_argument, NULL, '0' },				\
+	{ "with-filename", no_argument, NULL, 'H' },			\
+	{ "no-filename", no_argument, NULL, TOOL_OPT_NO_FILENAME },	\
+	{ "no-sandbox", no_argument, NULL, TOOL_OPT_NO_SANDBOX },	\
+	{ "help", no_argument, NULL, TOOL_OPT_HELP },			\
+	{ "version", no_argument, NULL, TOOL_OPT_VERSION }
+/* Usage fragment and --help lines for the options above. */
+#define TOOL_USAGE_INPUT \
+	"[-0H] [--mbox] [--files-from FILE] [--no-filename] [--no-sandbox]"
+extern const char tool_help_input[];
+
+/* Handle a common option c (from getopt_long); returns 1 if it was one,
+ * 0 if not.  --help prints usage and help, --version the version. */
+int tool_opt(int c, const char *arg, const char *usage, const char *help);
+/* usage to stdout with the tool's help text, and the input options;
+ * exit 0. */
+_Noreturn void tool_help_exit(const char *usage, const char *help);
+
+/* Streaming over every message of every input: BEGIN, DATA chunks
+ * (valid during the call only), END, so memory does not grow with the
+ * message.  With tool_in.confine set, the tool is confined before the
+ * first input is read (emlt_sandbox, unless --no-sandbox): reading
+ * stays allowed, so inputs named later still open.  A message without a header
+ * field at all gets a warning ("does not look like a message").
+ * Returns TOOL_EXIT_OK, or TOOL_EXIT_FAIL if an input or fn failed. */
+typedef int (*tool_src_fn)(enum tool_chunk what, const char *data,
+    size_t len, const struct tool_src *src, void *arg);
+int tool_run(int argc, char **argv, tool_src_fn fn, void *arg);
+
+/* The output prefix for src as grep gives it: "" for a single input,
+ * else "FILE:" or, for an mbox message, "FILE:INDEX:OFFSET:". */
+const char *tool_prefix(const struct tool_src *src);
+/* "eml-x: FILE:LINE: message N: reason" with LINE counted from the
+ * start of the input (line is 1-based in the message, 0 = none). */
+void tool_warn_src(const struct tool_src *src, unsigned long line,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Write to stdout; a failed write ends the tool with "eml-x: write
+ * error: REASON" and exit 1 (a full disk is not success). */
+void tool_write(const void *p, size_t n);
+void tool_puts(const char *s);
+/* Flush stdout the same way; returns rc or TOOL_EXIT_FAIL. */
+int tool_flush(int rc);
+
+/* Landlock (sandbox.c): give up every file-system write (except below
+ * write_dir when not NULL), executing programs, TCP bind and connect,
+ * and signals to other processes, as far as the kernel's ABI has them.
+ * Reading stays allowed.  Returns 0 (also where Landlock is absent:
+ * *abi_r is then 0) or -1 with errno.  abi_r may be NULL. */
+int emlt_sandbox(const char *write_dir, int *abi_r);
+/* With EML_SANDBOX_PROBE=PATH in the environment: try to create PATH,
+ * run /bin/true and connect to 127.0.0.1:9, and report each result on
+ * stderr ("eml-x: sandbox probe: create PATH: Permission denied"); for
+ * the tests that prove the confinement from inside. */
+void emlt_sandbox_probe(void);
 
 /* Append s[0..len) to out for display on a terminal: valid UTF-8 is kept
  * except control and bidi-override characters, which become \xHH or

@@ -1,32 +1,127 @@
 /*
  * eml-json - messages as JSON Lines, shaped after the JMAP Email object
  * (RFC 8621 4.1) with a few additions: transfer encoding, SHA-256 and
- * input offset per part, parser diagnostics, and flags for guessed
- * values.  docs/json-schema.md describes every field.
+ * input offset per part, the parts of attached messages, parser
+ * diagnostics, flags for guessed values, and where the message came
+ * from.  docs/json-schema.md describes every field.
+ *
+ * One pass over the streaming parser, in bounded memory whatever the
+ * message size: the structure is kept without the bodies, hashes are
+ * computed as the bytes pass, and only the start of each text part is
+ * kept for bodyValues (up to --max-body-value-bytes, and a budget for
+ * all of them).  The RFC 8621 4.1.4 selection then runs over the kept
+ * structure (eml_shape_bodies, the same code eml_msg_bodies uses).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "common.h"
 
-static const char usage_text[] = "eml-json [--pretty] [file ...]";
+static const char usage_text[] =
+    "eml-json [--pretty] [--max-body-value-bytes N] [--part-headers] "
+    TOOL_USAGE_INPUT " [file ...]";
+static const char help_text[] =
+    "Each message as one JSON object a line (JSON Lines), shaped after\n"
+    "the JMAP Email object (RFC 8621 4.1); docs/json-schema.md has every\n"
+    "field.  Memory stays bounded whatever the message size.\n"
+    "  -p, --pretty            indent the objects (one spans lines)\n"
+    "  --max-body-value-bytes N\n"
+    "                          cut each bodyValues value at N bytes of\n"
+    "                          UTF-8 (isTruncated: true); default 1048576\n"
+    "  --part-headers          give every part its headers, not only the\n"
+    "                          message (JMAP's bodyProperties \"headers\")\n"
+    "  --properties LIST       the same for LIST containing \"headers\"\n";
 
-/* Deeper multipart nesting is cut in bodyStructure (the JSON writer has
- * 63 levels and each multipart takes two). */
+/* Deeper nesting is cut in bodyStructure (the JSON writer has 63 levels
+ * and each part level takes two). */
 #define MAX_STRUCT_DEPTH	24
+#define DEF_MAX_VALUE		((size_t)1 << 20)
+/* What all kept body values of one message may take, and per-part
+ * headers: beyond these, values are cut and headers dropped (flagged). */
+#define VALUE_BUDGET		((size_t)24 << 20)
+#define HDR_BUDGET		((size_t)8 << 20)
+/* Kept of a text part even when values are cut shorter: the preview is
+ * made from it. */
+#define PREVIEW_KEEP		4096
+/* The JSON is written out in pieces of about this size. */
+#define FLUSH_AT		65536
+
+struct hdr {
+	char *name;
+	size_t name_len;
+	char *value;			/* raw value, folding kept */
+	size_t value_len;
+};
+
+struct hdrs {
+	struct hdr *v;
+	size_t n, cap;
+};
+
+struct jpart {
+	struct jpart *parent, *first, *last, *next, *prev, *all;
+	struct eml_shape shape;		/* for the body selection */
+	unsigned depth;
+	char section[256];
+	char ctype[128];
+	char charset[64];
+	enum eml_cte cte;
+	int is_multipart, is_message;
+	char disp[64];			/* first Content-Disposition type */
+	int seen_cd, seen_ct;
+	struct eml_buf name;		/* CD filename, else CT name */
+	int name_from_cd;
+	struct eml_buf cid, lang, loc;	/* raw first values */
+	int has_cid, has_lang, has_loc;
+	uint64_t offset;		/* of the headers, in the message */
+	uint64_t size;			/* decoded (leaf) or raw (message) */
+	struct eml_sha256 sha;
+	char hex[65];
+	int keep;			/* text: keep the value's start */
+	struct eml_buf value;		/* transfer-decoded, in charset */
+	int value_cut;			/* more bytes than were kept */
+	int enc_problem;		/* decoding trouble seen */
+	int check;			/* re-decode raw to see garbage */
+	struct eml_decoder dec;
+	struct hdrs headers;		/* --part-headers */
+};
+
+struct jdiag {
+	enum eml_diag_code code;
+	enum eml_severity severity;
+	unsigned long line;
+	const struct jpart *part;
+};
 
 struct ctx {
+	/* options */
+	int pretty;
+	size_t max_value;
+	int part_headers;
+	/* per run */
+	struct eml_parser *p;
 	struct eml_json j;
 	struct eml_buf out;
 	struct eml_buf tmp;
-	const struct eml_msg *m;
 	int err;			/* first JSON writer error */
-	int fallback;			/* a charset was guessed */
-	int lenient_date;
-	struct eml_bodies bodies;	/* RFC 8621 4.1.4 selection */
+	/* per message */
+	int failed;
+	struct jpart *root, *all;
+	struct jpart **stack;		/* open parts by depth */
+	unsigned nstack;
+	struct hdrs top;		/* the message's own fields */
+	struct jdiag *diags;
+	size_t ndiags, capdiags;
+	uint64_t size;
+	size_t value_used, hdr_used;
+	int hdrs_dropped;
+	int fallback, lenient_date, repaired;
+	struct eml_shape_bodies bodies;
 };
 
 /* Keep the first error; the message is reported as failed at the end. */
@@ -42,40 +137,433 @@ starts(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Decoded text of the first field name in n into c->tmp; 0 if none. */
 static int
-field_text(struct ctx *c, const struct eml_node *n, const char *name)
+name_is(const char *n, size_t len, const char *lit)
 {
-	const struct eml_header *h = eml_node_header(n, name);
-	uint64_t defects = 0;
+	return len == strlen(lit) && strncasecmp(n, lit, len) == 0;
+}
+
+/* Write what the JSON writer has produced so far: the object is never
+ * assembled whole. */
+static void
+spill(struct ctx *c)
+{
+	if (c->out.len >= FLUSH_AT) {
+		tool_write(c->out.data, c->out.len);
+		eml_buf_reset(&c->out);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Collecting the structure */
+
+static void
+hdrs_add(struct hdrs *h, const struct eml_event *ev)
+{
+	struct hdr *x;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 16;
+		h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
+	}
+	x = &h->v[h->n++];
+	x->name = xmalloc(ev->name_len + 1);
+	memcpy(x->name, ev->name, ev->name_len);
+	x->name[ev->name_len] = '\0';
+	x->name_len = ev->name_len;
+	x->value = xmalloc(ev->value_len + 1);
+	memcpy(x->value, ev->value, ev->value_len);
+	x->value[ev->value_len] = '\0';
+	x->value_len = ev->value_len;
+}
+
+static void
+hdrs_free(struct hdrs *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		free(h->v[i].name);
+		free(h->v[i].value);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+static const struct hdr *
+hdrs_get(const struct hdrs *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (name_is(h->v[i].name, h->v[i].name_len, name))
+			return &h->v[i];
+	return NULL;
+}
+
+static void
+msg_free(struct ctx *c)
+{
+	struct jpart *jp, *nx;
+
+	for (jp = c->all; jp != NULL; jp = nx) {
+		nx = jp->all;
+		eml_buf_free(&jp->name);
+		eml_buf_free(&jp->cid);
+		eml_buf_free(&jp->lang);
+		eml_buf_free(&jp->loc);
+		eml_buf_free(&jp->value);
+		hdrs_free(&jp->headers);
+		free(jp);
+	}
+	c->all = c->root = NULL;
+	hdrs_free(&c->top);
+	c->ndiags = 0;
+	c->size = 0;
+	c->value_used = c->hdr_used = 0;
+	c->hdrs_dropped = 0;
+	c->failed = 0;
+	c->fallback = c->lenient_date = c->repaired = 0;
+}
+
+static struct jpart *
+open_part(struct ctx *c, const struct eml_part *pt)
+{
+	struct jpart *jp = xcalloc(1, sizeof(*jp)), *par = NULL;
+
+	jp->depth = pt->depth;
+	jp->offset = pt->offset;
+	jp->all = c->all;
+	c->all = jp;
+	if (pt->depth >= c->nstack) {
+		unsigned n = pt->depth + 16;
+
+		c->stack = xrealloc(c->stack, n * sizeof(*c->stack));
+		memset(c->stack + c->nstack, 0,
+		    (n - c->nstack) * sizeof(*c->stack));
+		c->nstack = n;
+	}
+	if (pt->depth > 0)
+		par = c->stack[pt->depth - 1];
+	c->stack[pt->depth] = jp;
+	if (par == NULL) {
+		if (c->root == NULL)
+			c->root = jp;
+		return jp;
+	}
+	jp->parent = par;
+	jp->prev = par->last;
+	if (par->last != NULL)
+		par->last->next = jp;
+	else
+		par->first = jp;
+	par->last = jp;
+	return jp;
+}
+
+static struct jpart *
+part_of(struct ctx *c, const struct eml_part *pt)
+{
+	if (pt == NULL || pt->depth >= c->nstack ||
+	    c->stack[pt->depth] == NULL)
+		return c->root;
+	return c->stack[pt->depth];
+}
+
+static void
+copy_first(struct eml_buf *b, int *has, const struct eml_event *ev)
+{
+	if (*has)
+		return;
+	*has = 1;
+	xcheck(eml_buf_add(b, ev->value, ev->value_len));
+}
+
+static void
+on_header(struct ctx *c, struct jpart *jp, const struct eml_event *ev)
+{
+	struct eml_ctype ct;
+	const char *v;
+	size_t need = ev->name_len + ev->value_len + 32;
+
+	if (jp == c->root)
+		hdrs_add(&c->top, ev);
+	else if (c->part_headers) {
+		if (c->hdr_used + need <= HDR_BUDGET) {
+			hdrs_add(&jp->headers, ev);
+			c->hdr_used += need;
+		} else
+			c->hdrs_dropped = 1;
+	}
+	if (c->part_headers && jp == c->root) {
+		if (c->hdr_used + need <= HDR_BUDGET) {
+			hdrs_add(&jp->headers, ev);
+			c->hdr_used += need;
+		} else
+			c->hdrs_dropped = 1;
+	}
+	memset(&ct, 0, sizeof(ct));
+	/* As eml_node_disposition: the first field of each counts. */
+	if (name_is(ev->name, ev->name_len, "content-disposition")) {
+		if (jp->seen_cd)
+			return;
+		jp->seen_cd = 1;
+		xcheck(eml_disposition_parse(ev->value, ev->value_len, &ct));
+		snprintf(jp->disp, sizeof(jp->disp), "%s", ct.type);
+		if ((v = eml_params_get(&ct.params, "filename")) != NULL) {
+			eml_buf_reset(&jp->name);
+			xcheck(eml_buf_adds(&jp->name, v));
+			jp->name_from_cd = 1;
+		}
+		eml_ctype_free(&ct);
+	} else if (name_is(ev->name, ev->name_len, "content-type")) {
+		if (jp->seen_ct)
+			return;
+		jp->seen_ct = 1;
+		xcheck(eml_ctype_parse(ev->value, ev->value_len, &ct));
+		if (!jp->name_from_cd &&
+		    (v = eml_params_get(&ct.params, "name")) != NULL) {
+			eml_buf_reset(&jp->name);
+			xcheck(eml_buf_adds(&jp->name, v));
+		}
+		eml_ctype_free(&ct);
+	} else if (name_is(ev->name, ev->name_len, "content-id"))
+		copy_first(&jp->cid, &jp->has_cid, ev);
+	else if (name_is(ev->name, ev->name_len, "content-language"))
+		copy_first(&jp->lang, &jp->has_lang, ev);
+	else if (name_is(ev->name, ev->name_len, "content-location"))
+		copy_first(&jp->loc, &jp->has_loc, ev);
+}
+
+static void
+on_headers_end(struct jpart *jp, const struct eml_part *pt)
+{
+	snprintf(jp->section, sizeof(jp->section), "%s", pt->section);
+	snprintf(jp->ctype, sizeof(jp->ctype), "%s", pt->ctype);
+	snprintf(jp->charset, sizeof(jp->charset), "%s", pt->charset);
+	jp->cte = pt->cte;
+	jp->is_multipart = starts(pt->ctype, "multipart/");
+	jp->is_message = pt->is_message;
+	/* Values are kept for text the selection may show: not for parts
+	 * declared attachments. */
+	jp->keep = starts(pt->ctype, "text/") && !jp->is_multipart &&
+	    strcmp(jp->disp, "attachment") != 0;
+	eml_sha256_init(&jp->sha);
+	/* The decoded bytes do not say whether base64 had garbage or QP a
+	 * bad escape: the raw text of a shown part is decoded once more
+	 * (into scratch, thrown away) to tell isEncodingProblem. */
+	if (jp->keep && (jp->cte == EML_CTE_BASE64 || jp->cte == EML_CTE_QP)) {
+		jp->check = 1;
+		eml_decoder_init(&jp->dec, jp->cte);
+	}
+	jp->shape.ctype = jp->ctype;
+	jp->shape.disposition = jp->disp;
+	jp->shape.has_name = jp->name.len > 0;
+	jp->shape.user = jp;
+	/* Only a multipart's children are looked into. */
+	if (jp->parent != NULL && jp->parent->is_multipart) {
+		if (jp->prev == NULL)
+			jp->parent->shape.first_child = &jp->shape;
+		else
+			jp->prev->shape.next = &jp->shape;
+	}
+}
+
+static void
+keep_value(struct ctx *c, struct jpart *jp, const char *d, size_t n)
+{
+	size_t want = c->max_value > PREVIEW_KEEP ? c->max_value :
+	    PREVIEW_KEEP, room, k;
+
+	if (jp->value.len >= want) {
+		jp->value_cut = jp->value_cut || n > 0;
+		return;
+	}
+	room = want - jp->value.len;
+	if (c->value_used + room > VALUE_BUDGET)
+		room = VALUE_BUDGET > c->value_used ?
+		    VALUE_BUDGET - c->value_used : 0;
+	k = n < room ? n : room;
+	if (k < n)
+		jp->value_cut = 1;
+	if (k > 0) {
+		xcheck(eml_buf_add(&jp->value, d, k));
+		c->value_used += k;
+	}
+}
+
+/* A message/rfc822 part is a leaf for JMAP: its size and digest cover
+ * the enclosed message, i.e. every input byte of its descendants. */
+static void
+feed_containers(struct ctx *c, const struct eml_event *ev)
+{
+	unsigned d, depth;
+
+	if (ev->part == NULL || ev->raw_len == 0)
+		return;
+	depth = ev->part->depth;
+	for (d = 0; d < depth && d < c->nstack; d++) {
+		struct jpart *a = c->stack[d];
+
+		if (a != NULL && a->is_message) {
+			eml_sha256_update(&a->sha, ev->raw, ev->raw_len);
+			a->size += ev->raw_len;
+		}
+	}
+}
+
+static void
+check_raw(struct jpart *jp, const char *raw, size_t n)
+{
+	static char scratch[EML_B64_DECODED_MAX(16384) + 16384 + 256];
+	size_t k;
+
+	while (n > 0) {
+		k = n < 16384 ? n : 16384;
+		eml_decoder_step(&jp->dec, raw, k, scratch);
+		raw += k;
+		n -= k;
+	}
+}
+
+static void
+check_end(struct jpart *jp)
+{
+	char scratch[128];
+
+	eml_decoder_finish(&jp->dec, scratch);
+	if ((jp->cte == EML_CTE_BASE64 && jp->dec.u.b64.garbage > 0) ||
+	    (jp->cte == EML_CTE_QP && jp->dec.u.qp.bad > 0))
+		jp->enc_problem = 1;
+}
+
+static int
+enc_problem_code(enum eml_diag_code code)
+{
+	switch (code) {
+	case EML_D_B64_GARBAGE:
+	case EML_D_B64_PADDING:
+	case EML_D_QP_BAD_ESCAPE:
+	case EML_D_CHARSET_UNKNOWN:
+	case EML_D_CHARSET_INVALID:
+	case EML_D_8BIT_IN_7BIT:
+	case EML_D_UU_TRUNCATED:
+	case EML_D_CTE_UNKNOWN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+on_event(struct ctx *c, const struct eml_event *ev)
+{
+	struct jpart *jp;
+
+	feed_containers(c, ev);
+	switch (ev->type) {
+	case EML_EV_PART_BEGIN:
+		open_part(c, ev->part);
+		break;
+	case EML_EV_HEADER:
+		on_header(c, part_of(c, ev->part), ev);
+		break;
+	case EML_EV_HEADERS_END:
+		on_headers_end(part_of(c, ev->part), ev->part);
+		break;
+	case EML_EV_BODY:
+		jp = part_of(c, ev->part);
+		jp->size += ev->data_len;
+		eml_sha256_update(&jp->sha, ev->data, ev->data_len);
+		if (jp->keep)
+			keep_value(c, jp, ev->data, ev->data_len);
+		if (jp->check)
+			check_raw(jp, ev->raw, ev->raw_len);
+		break;
+	case EML_EV_PART_END:
+		jp = part_of(c, ev->part);
+		if (jp->check)
+			check_end(jp);
+		if (!jp->is_multipart) {
+			unsigned char dg[32];
+
+			eml_sha256_final(&jp->sha, dg);
+			eml_sha256_hex(dg, jp->hex);
+		} else
+			/* A multipart's size is its raw body (JMAP). */
+			jp->size = ev->part->end_offset >
+			    ev->part->body_offset ? ev->part->end_offset -
+			    ev->part->body_offset : 0;
+		break;
+	case EML_EV_DIAG:
+		jp = part_of(c, ev->part);
+		if (enc_problem_code(ev->diag.code) && jp != NULL)
+			jp->enc_problem = 1;
+		if (ev->diag.code == EML_D_MISSING_CLOSE_DELIM ||
+		    ev->diag.code == EML_D_BOUNDARY_NOT_FOUND)
+			c->repaired = 1;
+		if (c->ndiags == c->capdiags) {
+			c->capdiags = c->capdiags ? c->capdiags * 2 : 16;
+			c->diags = xrealloc(c->diags,
+			    c->capdiags * sizeof(*c->diags));
+		}
+		c->diags[c->ndiags].code = ev->diag.code;
+		c->diags[c->ndiags].severity = ev->diag.severity;
+		c->diags[c->ndiags].line = ev->diag.line;
+		c->diags[c->ndiags].part = jp;
+		c->ndiags++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing the object */
+
+/* Decoded text of the first top-level field name into c->tmp. */
+static int
+field_text(struct ctx *c, const struct hdrs *h, const char *name)
+{
+	const struct hdr *x = hdrs_get(h, name);
+	struct eml_defects defects = { { 0 } };
 
 	eml_buf_reset(&c->tmp);
-	if (h == NULL)
+	if (x == NULL)
 		return 0;
-	xcheck(eml_hdr_decode(h->value, h->value_len, NULL, &c->tmp,
+	xcheck(eml_hdr_decode(x->value, x->value_len, NULL, &c->tmp,
 	    &defects));
-	if (defects & (EML_BIT(EML_D_CHARSET_UNKNOWN) |
-	    EML_BIT(EML_D_HEADER_8BIT)))
+	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
+	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
 		c->fallback = 1;
 	return 1;
 }
 
+/* The same for a raw value already picked. */
 static void
-key_text(struct ctx *c, const char *key, const struct eml_node *n,
-    const char *name)
+raw_text(struct ctx *c, const struct eml_buf *raw)
 {
-	J(c, eml_json_key(&c->j, key));
-	if (field_text(c, n, name))
-		J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "",
-		    c->tmp.len));
-	else
-		J(c, eml_json_null(&c->j));
+	struct eml_defects defects = { { 0 } };
+
+	eml_buf_reset(&c->tmp);
+	xcheck(eml_hdr_decode(raw->data ? raw->data : "", raw->len, NULL,
+	    &c->tmp, &defects));
+	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
+	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
+		c->fallback = 1;
+}
+
+static void
+put_tmp(struct ctx *c)
+{
+	J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "",
+	    c->tmp.len));
 }
 
 static void
 key_ids(struct ctx *c, const char *key, const char *name)
 {
-	const struct eml_header *h = eml_node_header(c->m->root, name);
+	const struct hdr *h = hdrs_get(&c->top, name);
 	struct eml_idlist l;
 	size_t i;
 
@@ -101,7 +589,7 @@ key_ids(struct ctx *c, const char *key, const char *name)
 static void
 key_addrs(struct ctx *c, const char *key, const char *name)
 {
-	const struct eml_header *h = eml_node_header(c->m->root, name);
+	const struct hdr *h = hdrs_get(&c->top, name);
 	struct eml_addrlist l;
 	size_t i;
 
@@ -130,7 +618,7 @@ key_addrs(struct ctx *c, const char *key, const char *name)
 static void
 key_date(struct ctx *c)
 {
-	const struct eml_header *h = eml_node_header(c->m->root, "date");
+	const struct hdr *h = hdrs_get(&c->top, "date");
 	struct eml_date d;
 	char buf[32];
 
@@ -146,74 +634,56 @@ key_date(struct ctx *c)
 	J(c, eml_json_cstr(&c->j, buf));
 }
 
+/* RFC 8621 receivedAt is a UTCDate. */
 static void
-headers(struct ctx *c, const struct eml_node *n)
+key_received(struct ctx *c, const struct tool_src *src)
 {
+	struct tm tm;
+	char buf[32];
+
+	J(c, eml_json_key(&c->j, "receivedAt"));
+	if (!src->has_time || gmtime_r(&src->received, &tm) == NULL) {
+		J(c, eml_json_null(&c->j));
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	J(c, eml_json_cstr(&c->j, buf));
+}
+
+static void
+headers(struct ctx *c, const struct hdrs *h)
+{
+	struct eml_buf raw = { 0 };
 	size_t i;
-	uint64_t defects;
 
 	J(c, eml_json_key(&c->j, "headers"));
 	J(c, eml_json_arr_begin(&c->j));
-	for (i = 0; i < n->nheaders; i++) {
-		const struct eml_header *h = &n->headers[i];
-
-		defects = 0;
-		eml_buf_reset(&c->tmp);
-		xcheck(eml_hdr_decode(h->value, h->value_len, NULL, &c->tmp,
-		    &defects));
+	for (i = 0; i < h->n; i++) {
+		raw.data = h->v[i].value;
+		raw.len = h->v[i].value_len;
+		raw_text(c, &raw);
 		J(c, eml_json_obj_begin(&c->j));
 		J(c, eml_json_key(&c->j, "name"));
-		J(c, eml_json_str(&c->j, h->name, h->name_len));
+		J(c, eml_json_str(&c->j, h->v[i].name, h->v[i].name_len));
 		J(c, eml_json_key(&c->j, "value"));
-		J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "",
-		    c->tmp.len));
+		put_tmp(c);
 		J(c, eml_json_obj_end(&c->j));
+		spill(c);
 	}
 	J(c, eml_json_arr_end(&c->j));
 }
 
-/* Content-Disposition type (lower-case, "" if none) and file name. */
 static void
-disposition(const struct eml_node *n, char disp[32], struct eml_buf *name)
-{
-	eml_buf_reset(name);
-	xcheck(eml_node_disposition(n, disp, 32, name));
-}
-
-static int
-is_multipart(const struct eml_node *n)
-{
-	return starts(n->info.ctype, "multipart/");
-}
-
-/* A leaf's transfer-decoded bytes: a message/rfc822 part (a container
- * in the tree, a leaf in JMAP) is its raw body. */
-static void
-leaf_bytes(struct ctx *c, const struct eml_node *n, struct eml_buf *out)
-{
-	eml_buf_reset(out);
-	if (n->info.is_message) {
-		uint64_t off = n->info.body_offset;
-		uint64_t len = n->info.end_offset > off ?
-		    n->info.end_offset - off : 0;
-
-		if (off <= c->m->len && len <= c->m->len - off)
-			xcheck(eml_buf_add(out, c->m->buf + off, (size_t)len));
-		return;
-	}
-	xcheck(eml_node_decode(n, out));
-}
-
-static void
-key_cid(struct ctx *c, const struct eml_node *n)
+key_cid(struct ctx *c, const struct jpart *jp)
 {
 	const char *p, *e;
 
 	J(c, eml_json_key(&c->j, "cid"));
-	if (!field_text(c, n, "content-id")) {
+	if (!jp->has_cid) {
 		J(c, eml_json_null(&c->j));
 		return;
 	}
+	raw_text(c, &jp->cid);
 	/* RFC 8621: the id without angle brackets or whitespace. */
 	p = c->tmp.data ? c->tmp.data : "";
 	e = p + c->tmp.len;
@@ -225,15 +695,16 @@ key_cid(struct ctx *c, const struct eml_node *n)
 }
 
 static void
-key_language(struct ctx *c, const struct eml_node *n)
+key_language(struct ctx *c, const struct jpart *jp)
 {
 	const char *p, *e, *q;
 
 	J(c, eml_json_key(&c->j, "language"));
-	if (!field_text(c, n, "content-language")) {
+	if (!jp->has_lang) {
 		J(c, eml_json_null(&c->j));
 		return;
 	}
+	raw_text(c, &jp->lang);
 	J(c, eml_json_arr_begin(&c->j));
 	p = c->tmp.data ? c->tmp.data : "";
 	e = p + c->tmp.len;
@@ -253,76 +724,99 @@ key_language(struct ctx *c, const struct eml_node *n)
 	J(c, eml_json_arr_end(&c->j));
 }
 
+/* The part's IMAP section as the tree shows it: the multipart inside a
+ * message/rfc822 part N shares N (RFC 3501 6.4.5) and is N.TEXT here,
+ * so that every part has a section of its own. */
 static void
-part(struct ctx *c, const struct eml_node *n, unsigned depth)
+section_label(const struct jpart *jp, char *buf, size_t size)
 {
-	struct eml_buf name = { 0 }, data = { 0 };
-	struct eml_sha256 sh;
-	unsigned char dg[32];
-	char disp[32], hex[65];
-	const struct eml_node *ch;
+	if (jp->parent != NULL && jp->parent->is_message &&
+	    strcmp(jp->section, jp->parent->section) == 0)
+		snprintf(buf, size, "%s%sTEXT", jp->section,
+		    jp->section[0] != '\0' ? "." : "");
+	else
+		snprintf(buf, size, "%s", jp->section);
+}
+
+static void
+part(struct ctx *c, const struct jpart *jp, unsigned depth, int with_sub)
+{
+	const struct jpart *ch;
+	char label[300], blob[80];
 
 	J(c, eml_json_obj_begin(&c->j));
 	J(c, eml_json_key(&c->j, "partId"));
-	if (is_multipart(n))
+	if (jp->is_multipart)
 		J(c, eml_json_null(&c->j));
 	else
-		J(c, eml_json_cstr(&c->j, n->info.section));
+		J(c, eml_json_cstr(&c->j, jp->section));
+	J(c, eml_json_key(&c->j, "blobId"));
+	if (jp->is_multipart) {
+		J(c, eml_json_null(&c->j));
+	} else {
+		snprintf(blob, sizeof(blob), "sha256:%s", jp->hex);
+		J(c, eml_json_cstr(&c->j, blob));
+	}
 	J(c, eml_json_key(&c->j, "type"));
-	J(c, eml_json_cstr(&c->j, n->info.ctype));
+	J(c, eml_json_cstr(&c->j, jp->ctype));
 	J(c, eml_json_key(&c->j, "charset"));
-	if (n->info.charset[0] != '\0')
-		J(c, eml_json_cstr(&c->j, n->info.charset));
-	else if (starts(n->info.ctype, "text/"))
+	if (jp->charset[0] != '\0')
+		J(c, eml_json_cstr(&c->j, jp->charset));
+	else if (starts(jp->ctype, "text/"))
 		J(c, eml_json_cstr(&c->j, "us-ascii"));	/* RFC 2045 5.2 */
 	else
 		J(c, eml_json_null(&c->j));
-	disposition(n, disp, &name);
 	J(c, eml_json_key(&c->j, "disposition"));
-	J(c, eml_json_cstr(&c->j, disp[0] ? disp : NULL));
+	J(c, eml_json_cstr(&c->j, jp->disp[0] ? jp->disp : NULL));
 	J(c, eml_json_key(&c->j, "name"));
-	J(c, eml_json_cstr(&c->j, name.len ? name.data : NULL));
-	key_cid(c, n);
-	key_language(c, n);
-	key_text(c, "location", n, "content-location");
-	J(c, eml_json_key(&c->j, "encoding"));
-	J(c, eml_json_cstr(&c->j, eml_cte_name(n->info.cte)));
-	J(c, eml_json_key(&c->j, "offset"));
-	J(c, eml_json_int(&c->j, (int64_t)n->info.offset));
-	if (is_multipart(n)) {
-		J(c, eml_json_key(&c->j, "size"));
-		J(c, eml_json_int(&c->j, n->info.end_offset >
-		    n->info.body_offset ? (int64_t)(n->info.end_offset -
-		    n->info.body_offset) : 0));
-		J(c, eml_json_key(&c->j, "sha256"));
+	J(c, eml_json_cstr(&c->j, jp->name.len ? jp->name.data : NULL));
+	key_cid(c, jp);
+	key_language(c, jp);
+	J(c, eml_json_key(&c->j, "location"));
+	if (jp->has_loc) {
+		raw_text(c, &jp->loc);
+		put_tmp(c);
+	} else
 		J(c, eml_json_null(&c->j));
+	J(c, eml_json_key(&c->j, "encoding"));
+	J(c, eml_json_cstr(&c->j, eml_cte_name(jp->cte)));
+	J(c, eml_json_key(&c->j, "section"));
+	section_label(jp, label, sizeof(label));
+	J(c, eml_json_cstr(&c->j, label));
+	J(c, eml_json_key(&c->j, "offset"));
+	J(c, eml_json_int(&c->j, (int64_t)jp->offset));
+	J(c, eml_json_key(&c->j, "size"));
+	J(c, eml_json_int(&c->j, (int64_t)jp->size));
+	J(c, eml_json_key(&c->j, "sha256"));
+	J(c, eml_json_cstr(&c->j, jp->is_multipart ? NULL : jp->hex));
+	if (c->part_headers)
+		headers(c, &jp->headers);
+	if (jp->is_multipart && with_sub) {
 		J(c, eml_json_key(&c->j, "subParts"));
 		if (depth >= MAX_STRUCT_DEPTH) {
 			J(c, eml_json_null(&c->j));
 		} else {
 			J(c, eml_json_arr_begin(&c->j));
-			for (ch = n->first_child; ch != NULL; ch = ch->next)
-				part(c, ch, depth + 1);
+			for (ch = jp->first; ch != NULL; ch = ch->next)
+				part(c, ch, depth + 1, 1);
 			J(c, eml_json_arr_end(&c->j));
 		}
-	} else {
-		leaf_bytes(c, n, &data);
-		eml_sha256_init(&sh);
-		eml_sha256_update(&sh, data.data, data.len);
-		eml_sha256_final(&sh, dg);
-		eml_sha256_hex(dg, hex);
-		J(c, eml_json_key(&c->j, "size"));
-		J(c, eml_json_int(&c->j, (int64_t)data.len));
-		J(c, eml_json_key(&c->j, "sha256"));
-		J(c, eml_json_cstr(&c->j, hex));
+	}
+	/* ext: the structure of an attached message, which JMAP keeps a
+	 * leaf, so that nested attachments are reachable with digests. */
+	if (jp->is_message && jp->first != NULL && with_sub) {
+		J(c, eml_json_key(&c->j, "subMessage"));
+		if (depth >= MAX_STRUCT_DEPTH)
+			J(c, eml_json_null(&c->j));
+		else
+			part(c, jp->first, depth + 1, 1);
 	}
 	J(c, eml_json_obj_end(&c->j));
-	eml_buf_free(&name);
-	eml_buf_free(&data);
+	spill(c);
 }
 
 static void
-part_ids(struct ctx *c, const char *key, const struct eml_node **v,
+part_list(struct ctx *c, const char *key, const struct eml_shape **v,
     size_t n)
 {
 	size_t i;
@@ -330,37 +824,95 @@ part_ids(struct ctx *c, const char *key, const struct eml_node **v,
 	J(c, eml_json_key(&c->j, key));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < n; i++)
-		J(c, eml_json_cstr(&c->j, v[i]->info.section));
+		part(c, v[i]->user, 0, 0);
 	J(c, eml_json_arr_end(&c->j));
 }
 
-static void
-body_value(struct ctx *c, const struct eml_node *n)
+/* Drop an incomplete UTF-8 sequence at the end of a cut value. */
+static size_t
+utf8_cut(const char *s, size_t n)
 {
-	int guessed = 0;
+	size_t i, k;
 
-	J(c, eml_json_key(&c->j, n->info.section));
-	eml_buf_reset(&c->tmp);
-	xcheck(eml_node_text(n, &c->tmp, &guessed));
-	if (guessed)
+	for (i = 1; i <= 4 && i <= n; i++) {
+		unsigned char b = (unsigned char)s[n - i];
+
+		if ((b & 0xc0) == 0x80)
+			continue;
+		k = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 :
+		    b >= 0xc0 ? 2 : 1;
+		return k > i ? n - i : n;
+	}
+	return n;
+}
+
+/* The kept start of a text part as UTF-8 with LF line ends (RFC 8621
+ * 4.1.4 bodyValues) into out; *problem_r for a guessed charset. */
+static void
+value_text(const struct jpart *jp, struct eml_buf *out, int *problem_r)
+{
+	struct eml_buf u = { 0 };
+	const char *raw = jp->value.data ? jp->value.data : "";
+	size_t n = jp->value.len, i;
+	int guessed = 0, utf8 = jp->charset[0] == '\0' ||
+	    strcmp(jp->charset, "utf-8") == 0 ||
+	    strcmp(jp->charset, "us-ascii") == 0;
+
+	if (jp->value_cut && utf8)
+		n = utf8_cut(raw, n);
+	if (jp->charset[0] == '\0' && eml_utf8_valid(raw, n))
+		xcheck(eml_buf_add(&u, raw, n));
+	else
+		xcheck(eml_charset_to_utf8(jp->charset[0] ? jp->charset :
+		    NULL, raw, n, NULL, &u, &guessed));
+	if (jp->charset[0] == '\0' && !eml_utf8_valid(raw, n))
+		guessed = 1;
+	/* A multibyte character cut by the limit decodes as U+FFFD. */
+	if (jp->value_cut && u.len >= 3 &&
+	    memcmp(u.data + u.len - 3, "\xef\xbf\xbd", 3) == 0)
+		u.len -= 3;
+	eml_buf_reset(out);
+	for (i = 0; i < u.len; i++) {
+		if (u.data[i] == '\r' && i + 1 < u.len && u.data[i + 1] == '\n')
+			continue;
+		xcheck(eml_buf_addc(out, u.data[i]));
+	}
+	eml_buf_free(&u);
+	*problem_r = guessed || jp->enc_problem;
+}
+
+static void
+body_value(struct ctx *c, const struct jpart *jp)
+{
+	int problem, cut = jp->value_cut;
+	size_t n;
+
+	value_text(jp, &c->tmp, &problem);
+	if (problem)
 		c->fallback = 1;
+	n = c->tmp.len;
+	if (n > c->max_value) {
+		n = utf8_cut(c->tmp.data, c->max_value);
+		cut = 1;
+	}
+	J(c, eml_json_key(&c->j, jp->section));
 	J(c, eml_json_obj_begin(&c->j));
 	J(c, eml_json_key(&c->j, "value"));
-	J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "",
-	    c->tmp.len));
+	J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "", n));
 	J(c, eml_json_key(&c->j, "isEncodingProblem"));
-	J(c, eml_json_bool(&c->j, guessed));
+	J(c, eml_json_bool(&c->j, problem));
 	J(c, eml_json_key(&c->j, "isTruncated"));
-	J(c, eml_json_bool(&c->j, 0));
+	J(c, eml_json_bool(&c->j, cut));
 	J(c, eml_json_obj_end(&c->j));
+	spill(c);
 }
 
 /* bodyValues for the text parts of textBody and htmlBody, once each. */
 static void
 body_values(struct ctx *c)
 {
-	const struct eml_bodies *b = &c->bodies;
-	const struct eml_node **ls[2] = { b->text, b->html };
+	const struct eml_shape_bodies *b = &c->bodies;
+	const struct eml_shape **ls[2] = { b->text, b->html };
 	size_t lens[2] = { b->ntext, b->nhtml };
 	size_t i, k, m;
 	int seen;
@@ -369,20 +921,45 @@ body_values(struct ctx *c)
 	J(c, eml_json_obj_begin(&c->j));
 	for (m = 0; m < 2; m++) {
 		for (i = 0; i < lens[m]; i++) {
-			const struct eml_node *n = ls[m][i];
+			const struct jpart *jp = ls[m][i]->user;
 
-			if (!starts(n->info.ctype, "text/"))
+			if (!starts(jp->ctype, "text/"))
 				continue;
 			seen = 0;
 			for (k = 0; k < (m == 0 ? i : b->ntext) && !seen; k++)
-				seen = b->text[k] == n;
+				seen = b->text[k] == ls[m][i];
 			for (k = 0; m == 1 && k < i && !seen; k++)
-				seen = b->html[k] == n;
+				seen = b->html[k] == ls[m][i];
 			if (!seen)
-				body_value(c, n);
+				body_value(c, jp);
 		}
 	}
 	J(c, eml_json_obj_end(&c->j));
+}
+
+/* RFC 8621 preview: from the first text part of textBody. */
+static void
+preview(struct ctx *c)
+{
+	struct eml_buf pv = { 0 };
+	const struct jpart *jp = NULL;
+	size_t i;
+	int problem;
+
+	for (i = 0; i < c->bodies.ntext && jp == NULL; i++) {
+		const struct jpart *t = c->bodies.text[i]->user;
+
+		if (starts(t->ctype, "text/"))
+			jp = t;
+	}
+	J(c, eml_json_key(&c->j, "preview"));
+	if (jp != NULL) {
+		value_text(jp, &c->tmp, &problem);
+		xcheck(eml_preview(c->tmp.data ? c->tmp.data : "", c->tmp.len,
+		    strcmp(jp->ctype, "text/html") == 0, &pv));
+	}
+	J(c, eml_json_str(&c->j, pv.data ? pv.data : "", pv.len));
+	eml_buf_free(&pv);
 }
 
 static const char *
@@ -392,20 +969,18 @@ sev_name(enum eml_severity s)
 	    "info";
 }
 
-static int
+static void
 diagnostics(struct ctx *c)
 {
+	char label[300];
 	size_t i;
-	int repaired = 0;
 
 	J(c, eml_json_key(&c->j, "diagnostics"));
 	J(c, eml_json_arr_begin(&c->j));
-	for (i = 0; i < c->m->ndiags; i++) {
-		const struct eml_diag *d = &c->m->diags[i];
+	for (i = 0; i < c->ndiags; i++) {
+		const struct jdiag *d = &c->diags[i];
+		const struct jpart *jp = d->part;
 
-		if (d->code == EML_D_MISSING_CLOSE_DELIM ||
-		    d->code == EML_D_BOUNDARY_NOT_FOUND)
-			repaired = 1;
 		J(c, eml_json_obj_begin(&c->j));
 		J(c, eml_json_key(&c->j, "code"));
 		J(c, eml_json_cstr(&c->j, eml_diag_name(d->code)));
@@ -415,34 +990,50 @@ diagnostics(struct ctx *c)
 		J(c, eml_json_int(&c->j, (int64_t)d->line));
 		J(c, eml_json_key(&c->j, "message"));
 		J(c, eml_json_cstr(&c->j, eml_diag_text(d->code)));
+		/* The part's ids as bodyStructure gives them. */
+		J(c, eml_json_key(&c->j, "partId"));
+		J(c, eml_json_cstr(&c->j, jp == NULL || jp->is_multipart ?
+		    NULL : jp->section));
 		J(c, eml_json_key(&c->j, "section"));
-		J(c, eml_json_cstr(&c->j, d->section ? d->section : ""));
+		if (jp != NULL)
+			section_label(jp, label, sizeof(label));
+		else
+			label[0] = '\0';
+		J(c, eml_json_cstr(&c->j, label));
 		J(c, eml_json_obj_end(&c->j));
+		spill(c);
 	}
 	J(c, eml_json_arr_end(&c->j));
-	return repaired;
+}
+
+static void
+source(struct ctx *c, const struct tool_src *src)
+{
+	if ((!src->multi && !src->in_mbox) || tool_in.with_name == 0)
+		return;
+	J(c, eml_json_key(&c->j, "source"));
+	J(c, eml_json_obj_begin(&c->j));
+	J(c, eml_json_key(&c->j, "file"));
+	J(c, eml_json_cstr(&c->j, src->name));
+	J(c, eml_json_key(&c->j, "index"));
+	J(c, eml_json_int(&c->j, (int64_t)src->index));
+	J(c, eml_json_key(&c->j, "offset"));
+	J(c, eml_json_int(&c->j, (int64_t)src->offset));
+	J(c, eml_json_obj_end(&c->j));
 }
 
 static int
-message(const char *buf, size_t len, unsigned long idx, const char *name,
-    void *arg)
+emit(struct ctx *c, const struct tool_src *src)
 {
-	struct ctx *c = arg;
-	struct eml_msg *m;
-	const struct eml_node *root;
-	int r, repaired;
-
-	if ((r = eml_msg_parse_mem(buf, len, NULL, &m)) != EML_OK) {
-		tool_warn(name, "message %lu: %s", idx, eml_strerror(r));
+	c->err = 0;
+	eml_buf_reset(&c->out);
+	eml_json_init(&c->j, &c->out, c->pretty);
+	if (c->root == NULL) {
+		tool_warn_src(src, 0, "no message structure");
 		return 1;
 	}
-	c->m = m;
-	root = m->root;
-	c->err = 0;
-	c->fallback = c->lenient_date = 0;
-	eml_buf_reset(&c->out);
-	eml_json_init(&c->j, &c->out, c->j.pretty);
-
+	if (eml_shape_bodies(&c->root->shape, &c->bodies) != EML_OK)
+		tool_die(NULL, "out of memory");
 	J(c, eml_json_obj_begin(&c->j));
 	key_ids(c, "messageId", "message-id");
 	key_ids(c, "inReplyTo", "in-reply-to");
@@ -453,77 +1044,188 @@ message(const char *buf, size_t len, unsigned long idx, const char *name,
 	key_addrs(c, "cc", "cc");
 	key_addrs(c, "bcc", "bcc");
 	key_addrs(c, "replyTo", "reply-to");
-	key_text(c, "subject", root, "subject");
+	J(c, eml_json_key(&c->j, "subject"));
+	if (field_text(c, &c->top, "subject"))
+		put_tmp(c);
+	else
+		J(c, eml_json_null(&c->j));
 	key_date(c);
+	key_received(c, src);
 	J(c, eml_json_key(&c->j, "size"));
-	J(c, eml_json_int(&c->j, (int64_t)len));
-	headers(c, root);
+	J(c, eml_json_int(&c->j, (int64_t)c->size));
+	headers(c, &c->top);
 	J(c, eml_json_key(&c->j, "bodyStructure"));
-	part(c, root, 0);
-	xcheck(eml_msg_bodies(m, &c->bodies));
-	part_ids(c, "textBody", c->bodies.text, c->bodies.ntext);
-	part_ids(c, "htmlBody", c->bodies.html, c->bodies.nhtml);
-	part_ids(c, "attachments", c->bodies.attachments,
+	part(c, c->root, 0, 1);
+	part_list(c, "textBody", c->bodies.text, c->bodies.ntext);
+	part_list(c, "htmlBody", c->bodies.html, c->bodies.nhtml);
+	part_list(c, "attachments", c->bodies.attachments,
 	    c->bodies.nattachments);
 	J(c, eml_json_key(&c->j, "hasAttachment"));
 	J(c, eml_json_bool(&c->j, c->bodies.nattachments > 0));
+	preview(c);
 	body_values(c);
-	repaired = diagnostics(c);
+	diagnostics(c);
 	J(c, eml_json_key(&c->j, "guessed"));
 	J(c, eml_json_obj_begin(&c->j));
 	J(c, eml_json_key(&c->j, "fallbackCharset"));
 	J(c, eml_json_bool(&c->j, c->fallback));
 	J(c, eml_json_key(&c->j, "repairedBoundary"));
-	J(c, eml_json_bool(&c->j, repaired));
+	J(c, eml_json_bool(&c->j, c->repaired));
 	J(c, eml_json_key(&c->j, "lenientDate"));
 	J(c, eml_json_bool(&c->j, c->lenient_date));
 	J(c, eml_json_obj_end(&c->j));
+	if (c->hdrs_dropped) {
+		J(c, eml_json_key(&c->j, "headersTruncated"));
+		J(c, eml_json_bool(&c->j, 1));
+	}
+	source(c, src);
 	J(c, eml_json_obj_end(&c->j));
-	eml_bodies_free(&c->bodies);
-	eml_msg_free(m);
-	c->m = NULL;
+	eml_shape_bodies_free(&c->bodies);
 	if (c->err != 0) {
-		tool_warn(name, "message %lu: %s", idx, eml_strerror(c->err));
+		/* What was spilled already is cut short: end the line so
+		 * the next object starts on its own. */
+		tool_write("\n", 1);
+		tool_warn_src(src, 0, "%s", eml_strerror(c->err));
 		return 1;
 	}
 	xcheck(eml_buf_addc(&c->out, '\n'));
-	fwrite(c->out.data, 1, c->out.len, stdout);
+	tool_write(c->out.data, c->out.len);
+	eml_buf_reset(&c->out);
 	return 0;
 }
+
+static int
+drain(struct ctx *c, const struct tool_src *src)
+{
+	struct eml_event ev;
+	int r;
+
+	while ((r = eml_parser_next(c->p, &ev)) > 0)
+		on_event(c, &ev);
+	if (r < 0 && !c->failed) {
+		tool_warn_src(src, 0, "%s", eml_parser_errmsg(c->p));
+		c->failed = 1;
+	}
+	return r < 0;
+}
+
+static int
+chunk(enum tool_chunk what, const char *data, size_t len,
+    const struct tool_src *src, void *arg)
+{
+	struct ctx *c = arg;
+	int r;
+
+	switch (what) {
+	case TOOL_BEGIN:
+		msg_free(c);
+		eml_parser_reset(c->p);
+		return 0;
+	case TOOL_DATA:
+		if (c->failed)
+			return 0;
+		c->size += len;
+		if (eml_parser_feed(c->p, data, len) != EML_OK) {
+			tool_warn_src(src, 0, "parser misuse");
+			c->failed = 1;
+			return 1;
+		}
+		return drain(c, src);
+	case TOOL_END:
+		if (c->failed) {
+			msg_free(c);
+			return 1;
+		}
+		eml_parser_finish(c->p);
+		if (drain(c, src)) {
+			msg_free(c);
+			return 1;
+		}
+		r = emit(c, src);
+		msg_free(c);
+		return r;
+	}
+	return 0;
+}
+
+static size_t
+parse_size(const char *s)
+{
+	char *e;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (errno != 0 || e == s || *e != '\0' || s[0] == '-') {
+		tool_warn(NULL, "--max-body-value-bytes: not a number: %s", s);
+		tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
+	}
+	/* JMAP: 0 means no limit; ours is the memory bound's. */
+	if (v == 0 || v > VALUE_BUDGET)
+		v = VALUE_BUDGET;
+	return (size_t)v;
+}
+
+enum {
+	OPT_MAX_VALUE = 0x200,
+	OPT_PART_HEADERS,
+	OPT_PROPERTIES
+};
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
+		{ "max-body-value-bytes", required_argument, NULL,
+		    OPT_MAX_VALUE },
+		{ "part-headers", no_argument, NULL, OPT_PART_HEADERS },
+		{ "properties", required_argument, NULL, OPT_PROPERTIES },
+		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct eml_parser_opts o;
 	struct ctx c;
 	int ch, rc;
 
 	tool_init("eml-json");
 	memset(&c, 0, sizeof(c));
-	while ((ch = getopt_long(argc, argv, "p", longopts, NULL)) != -1) {
+	c.max_value = DEF_MAX_VALUE;
+	while ((ch = getopt_long(argc, argv, "p" TOOL_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (tool_opt(ch, optarg, usage_text, help_text))
+			continue;
 		switch (ch) {
 		case 'p':
-			c.j.pretty = 1;
+			c.pretty = 1;
 			break;
-		case TOOL_OPT_HELP:
-			tool_usage_exit(usage_text, TOOL_EXIT_OK);
-		case TOOL_OPT_VERSION:
-			tool_version_exit();
+		case OPT_MAX_VALUE:
+			c.max_value = parse_size(optarg);
+			break;
+		case OPT_PART_HEADERS:
+			c.part_headers = 1;
+			break;
+		case OPT_PROPERTIES:
+			/* JMAP bodyProperties: only "headers" changes
+			 * what is written; the rest is always there. */
+			if (strstr(optarg, "headers") != NULL)
+				c.part_headers = 1;
+			break;
 		default:
 			tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
 		}
 	}
-	rc = tool_loop(argc - optind, argv + optind, message, &c);
+	memset(&o, 0, sizeof(o));
+	o.flags = EML_PARSE_DECODE;
+	if ((c.p = eml_parser_new(&o)) == NULL)
+		tool_die(NULL, "out of memory");
+	tool_in.confine = 1;	/* reads only: no writes, exec, network */
+	rc = tool_run(argc - optind, argv + optind, chunk, &c);
+	msg_free(&c);
+	eml_parser_free(c.p);
+	free(c.stack);
+	free(c.diags);
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		tool_warn(NULL, "write error");
-		rc = TOOL_EXIT_FAIL;
-	}
-	return rc;
+	return tool_flush(rc);
 }
