@@ -3,7 +3,8 @@
  * byte picks the target:
  *   0  reply parser (eml_proto_reply), input cut in two at data[1]
  *   1  DNS SRV answer parser
- *   2  DATA encoder: the output never holds CRLF.CRLF but at its end
+ *   2  DATA filter (eml_filter_dotstuff, which the engine uses): the
+ *      output holds CRLF.CRLF only at its end, and no bare CR or LF
  *   3  the whole SMTP session: the rest is the server's byte stream,
  *      played over a socketpair (curl-fuzzer's scripted responses)
  */
@@ -51,13 +52,18 @@ static void
 dotenc(const uint8_t *d, size_t n)
 {
 	struct eml_buf out = { 0 };
-	struct eml_dotenc e;
+	struct eml_sink *f = eml_filter_dotstuff(eml_sink_buf(&out));
 	size_t i, cut = n ? d[0] % (n + 1) : 0;
 
-	eml_dotenc_init(&e);
-	if (eml_dotenc_step(&e, d, cut, &out) < 0 ||
-	    eml_dotenc_step(&e, d + cut, n - cut, &out) < 0 ||
-	    eml_dotenc_finish(&e, &out) < 0) {
+	if (f == NULL)
+		return;
+	if (eml_sink_write(f, d, cut) < 0 ||
+	    eml_sink_write(f, d + cut, n - cut) < 0) {
+		eml_sink_abort(f);
+		eml_buf_free(&out);
+		return;
+	}
+	if (eml_sink_close(f) < 0) {
 		eml_buf_free(&out);
 		return;
 	}

@@ -121,25 +121,18 @@ add_rcpt(struct msg *m, const char *a)
 	m->rcpt[m->nrcpt++] = xstrdup(a);
 }
 
-/* The addresses of a header value.  (Stand-in for the envelope functions
- * of the `fields` branch: eml_addr_parse does the parsing.) */
+/* The first address of the From field: the envelope sender when -f
+ * is not given. */
 static void
-field_addrs(struct msg *m, const char *v, size_t len, int first_only)
+field_addrs(struct msg *m, const char *v, size_t len)
 {
 	struct eml_addrlist l = { 0 };
 	size_t i;
 
 	xcheck(eml_addr_parse(v, len, NULL, &l));
-	for (i = 0; i < l.n; i++) {
-		if (l.v[i].email == NULL)
-			continue;	/* an empty group */
-		if (first_only) {
-			if (m->from == NULL)
-				m->from = xstrdup(l.v[i].email);
-			break;
-		}
-		add_rcpt(m, l.v[i].email);
-	}
+	for (i = 0; i < l.n && m->from == NULL; i++)
+		if (l.v[i].email != NULL)
+			m->from = xstrdup(l.v[i].email);
 	eml_addr_free(&l);
 }
 
@@ -157,8 +150,10 @@ msg_scan(struct msg *m, const char *label)
 	struct eml_buf h = { .max = MAX_HEADER };
 	char buf[65536];
 	ssize_t n;
-	size_t i, start, end, colon, hdr_end = 0;
-	int in_header = 1, resent = 0, pass, nl = 1;
+	size_t i, start, end, colon, hdr_end = 0, nlist;
+	struct eml_rcpts *rc;
+	char *const *list;
+	int in_header = 1, nl = 1;
 	off_t off = 0;
 
 	if (lseek(m->fd, 0, SEEK_SET) < 0) {
@@ -202,51 +197,45 @@ msg_scan(struct msg *m, const char *label)
 	}
 	m->size = off;
 	/* pass 2 over the header: fields start at a line that does not
-	 * begin with white space (RFC 5322 2.2.3) */
-	for (pass = 0; pass < 2; pass++) {
-		for (start = 0; start < h.len; start = end) {
-			for (end = start; end < h.len; end++)
-				if (h.data[end] == '\n' && (end + 1 >= h.len ||
-				    (h.data[end + 1] != ' ' &&
-				    h.data[end + 1] != '\t')))
-					break;
-			end = end < h.len ? end + 1 : h.len;
-			colon = start;
-			while (colon < end && h.data[colon] != ':' &&
-			    h.data[colon] != '\n')
-				colon++;
-			if (colon == end || h.data[colon] != ':')
-				continue;
-			const char *f = h.data + start, *v = h.data + colon + 1;
-			size_t fl = colon - start, vl = end - colon - 1;
+	 * begin with white space (RFC 5322 2.2.3).  The recipients come
+	 * from the core's envelope collector (To/Cc/Bcc, or the latest
+	 * Resent- block), the fields not to send from its predicate. */
+	if ((rc = eml_rcpts_new()) == NULL)
+		tool_die(NULL, "out of memory");
+	for (start = 0; start < h.len; start = end) {
+		for (end = start; end < h.len; end++)
+			if (h.data[end] == '\n' && (end + 1 >= h.len ||
+			    (h.data[end + 1] != ' ' && h.data[end + 1] != '\t')))
+				break;
+		end = end < h.len ? end + 1 : h.len;
+		colon = start;
+		while (colon < end && h.data[colon] != ':' &&
+		    h.data[colon] != '\n')
+			colon++;
+		if (colon == end || h.data[colon] != ':')
+			continue;
+		const char *f = h.data + start, *v = h.data + colon + 1;
+		size_t fl = colon - start, vl = end - colon - 1;
 
-			if (pass == 0) {
-				if (name_is(f, fl, "Resent-To") ||
-				    name_is(f, fl, "Resent-Cc") ||
-				    name_is(f, fl, "Resent-Bcc"))
-					resent = 1;
-				if (name_is(f, fl, "From"))
-					field_addrs(m, v, vl, 1);
-				continue;
+		if (name_is(f, fl, "From"))
+			field_addrs(m, v, vl);
+		xcheck(eml_rcpts_field(rc, f, fl, v, vl, NULL));
+		/* Bcc is never sent (RFC 5322 3.6.3) */
+		if (eml_field_drop_on_send(f, fl)) {
+			if (m->nskips == sizeof(m->skips) / sizeof(m->skips[0])) {
+				tool_warn(label, "too many Bcc fields");
+				eml_rcpts_free(rc);
+				eml_buf_free(&h);
+				return -1;
 			}
-			if (name_is(f, fl, resent ? "Resent-To" : "To") ||
-			    name_is(f, fl, resent ? "Resent-Cc" : "Cc") ||
-			    name_is(f, fl, resent ? "Resent-Bcc" : "Bcc"))
-				field_addrs(m, v, vl, 0);
-			/* Bcc is never sent (RFC 5322 3.6.3) */
-			if (name_is(f, fl, "Bcc") || name_is(f, fl,
-			    "Resent-Bcc")) {
-				if (m->nskips == sizeof(m->skips) /
-				    sizeof(m->skips[0])) {
-					tool_warn(label, "too many Bcc fields");
-					eml_buf_free(&h);
-					return -1;
-				}
-				m->skips[m->nskips].from = (off_t)start;
-				m->skips[m->nskips++].to = (off_t)end;
-			}
+			m->skips[m->nskips].from = (off_t)start;
+			m->skips[m->nskips++].to = (off_t)end;
 		}
 	}
+	eml_rcpts_list(rc, &list, &nlist);
+	for (i = 0; i < nlist; i++)
+		add_rcpt(m, list[i]);
+	eml_rcpts_free(rc);
 	eml_buf_free(&h);
 	return 0;
 }
@@ -333,7 +322,7 @@ static int
 send_msg(struct session *se, struct msg *m, const char *label)
 {
 	struct eml_smtp_env env = { 0 };
-	const char *from, *text;
+	const char *from, *text, *why = "";
 	char **rcpt;
 	size_t nrcpt, i;
 	int r, code;
@@ -359,15 +348,19 @@ send_msg(struct session *se, struct msg *m, const char *label)
 		    "Bcc" : " (give them as arguments, or -t)");
 		return EX_DATAERR;
 	}
-	/* attack case 40: refused before anything is sent */
-	if (eml_smtp_check_addr(from) < 0) {
-		tool_warn(label, "invalid sender address");
+	/* attack cases 36 and 40: refused before anything is sent, with
+	 * the core's RFC 5321 Mailbox check (UTF-8 allowed here; the
+	 * engine wants SMTPUTF8 for it) */
+	if (from[0] != '\0' && !eml_addr_smtp_ok(from, strlen(from),
+	    EML_SMTP_UTF8, &why)) {
+		tool_warn(label, "invalid sender address: %s", why);
 		return EX_DATAERR;
 	}
 	for (i = 0; i < nrcpt; i++)
-		if (eml_smtp_check_addr(rcpt[i]) < 0 || rcpt[i][0] == '\0' ||
-		    rcpt[i][0] == '-') {
-			tool_warn(label, "invalid recipient address");
+		if (rcpt[i][0] == '-' || !eml_addr_smtp_ok(rcpt[i],
+		    strlen(rcpt[i]), EML_SMTP_UTF8, &why)) {
+			tool_warn(label, "invalid recipient address #%zu: %s",
+			    i + 1, rcpt[i][0] == '-' ? "starts with '-'" : why);
 			return EX_DATAERR;
 		}
 	env.from = from;
