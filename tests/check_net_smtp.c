@@ -68,7 +68,7 @@ static const struct {
 	{ "EPERM", EML_EPERM }, { "ETEMP", EML_ETEMP }, { "EAUTH", EML_EAUTH },
 	{ "ECLOSED", EML_ECLOSED }, { "EUNKNOWN", EML_EUNKNOWN },
 	{ "EINVAL", EML_EINVAL }, { "ETLS", EML_ETLS }, { "EIO", EML_EIO },
-	{ "ETIMEOUT", EML_ETIMEOUT },
+	{ "ETIMEOUT", EML_ETIMEOUT }, { "EFORMAT", EML_EFORMAT },
 };
 
 struct harness {
@@ -302,10 +302,11 @@ START_TEST(test_dotenc)
 END_TEST
 
 /* Every input: the output has exactly one CRLF.CRLF (at the end), no
- * bare CR or LF; a NUL before a dot at a line start stays harmless. */
+ * bare CR or LF.  (NUL is left out: the core filter does not stuff a
+ * dot after NULs, so the engine refuses NUL in DATA; nul-in-data.script.) */
 START_TEST(test_dotenc_random)
 {
-	static const char alpha[] = "\r\n.\0a";
+	static const char alpha[] = "\r\n.ab";
 	struct eml_buf out = { 0 };
 	char in[64];
 	unsigned seed = 1;

@@ -717,6 +717,18 @@ send_body(struct eml_smtp *s, int bdat, long (*rd)(void *, void *, size_t),
 			r = EML_EIO;
 			break;
 		}
+		/* RFC 5321 4.5.2 / RFC 6152: no NUL in DATA.  A server
+		 * that drops NULs would read "\r\n\0.\r\n" as the end
+		 * (attack case 38), so a NUL ends the session unterminated:
+		 * the server discards the message.  (BINARYMIME uses BDAT.) */
+		if (got > 0 && !bdat && memchr(buf, '\0', (size_t)got)) {
+			seterr(s, "the message contains a NUL byte, which DATA "
+			    "cannot carry; the connection was dropped so "
+			    "nothing is delivered");
+			s->dead = 1;
+			r = EML_EFORMAT;
+			break;
+		}
 		if (got > 0)
 			r = eml_sink_write(f, buf, (size_t)got);
 		else {
