@@ -181,6 +181,7 @@ test-net: $(TOOLS) $(B)/tests/hostile-smtp
 bench: all
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
+	@sh tests/net/bench-smtp.sh $(B)
 
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
