@@ -78,6 +78,12 @@ $(NET_TOOLS): $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) \
 		$(NET_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+# tools: PCRE2 is linked into eml-grep only
+PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+$(B)/tools/eml-grep.o: override CFLAGS += $(PCRE2_CFLAGS)
+$(B)/eml-grep: LDLIBS_LIB += $(PCRE2_LIBS)
+
 # The test runner finds every suite by its constructor's name.
 $(B)/tests/suites.h: $(TEST_SRC)
 	@mkdir -p $(@D)
@@ -183,6 +189,12 @@ bench: all
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
 	@sh tests/net/bench-smtp.sh $(B)
 
+# Generated tricky messages through emlkit and GMime (tests/diff/):
+# agreement and each class of difference.  Not part of `make check`.
+diff-test: $(B)/libemlkit.a
+	-@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory -C tests/diff B=$(abspath $(B))
+
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 		$(DESTDIR)$(PKGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
@@ -204,7 +216,7 @@ clean:
 FORCE:
 
 .PHONY: all deps demo check test-unit test-tools test-net bench install clean FORCE \
-	fuzz fuzz-build fuzz-replay
+	fuzz fuzz-build fuzz-replay diff-test
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
 	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d)

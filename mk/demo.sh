@@ -16,7 +16,7 @@ heading() {
 	fi
 }
 
-for t in eml-parts eml-json; do
+for t in eml-parts eml-json eml-hdr eml-grep; do
 	if [ ! -x "$B/$t" ]; then
 		echo "demo: $B/$t is missing; run 'make' first" >&2
 		exit 1
@@ -37,12 +37,21 @@ heading "eml-json --pretty $MSG"
 "$B/eml-json" --pretty "$MSG" > "$B/demo.json"
 cat "$B/demo.json"
 
+heading "eml-hdr -h subject -h from $MSG   (decoded to UTF-8)"
+"$B/eml-hdr" -h subject -h from "$MSG"
+
+heading "eml-hdr -a $MSG   (one address a line)"
+"$B/eml-hdr" -a "$MSG"
+
+heading "eml-grep -l -b 'attach' $MSG   (the decoded text matches)"
+"$B/eml-grep" -l -i -b 'attach' "$MSG" || true
+
 heading "The attachment survives the trip"
 want=$(sha256sum < "$ORIG" | cut -d' ' -f1)
 echo "sha256 of $ORIG (the original file):"
 echo "  $want"
-if grep -q "\"$want\"" "$B/demo.json"; then
-	echo "eml-json reports the same sha256 for the decoded attachment: OK"
+if grep -q "\"sha256:$want\"" "$B/demo.json"; then
+	echo "eml-json's blobId for the decoded attachment is sha256:$want: OK"
 else
 	echo "eml-json does not report $want for any part" >&2
 	exit 1

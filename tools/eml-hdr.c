@@ -17,7 +17,7 @@
 #include "common.h"
 
 static const char usage_text[] =
-    "eml-hdr [-h name]... [-r | -a [-A] | -d [--date-format FMT]] "
+    "eml-hdr [-h name]... [-r] [-a [-A]] [-d [--date-format FMT]] "
     TOOL_USAGE_INPUT " [file ...]";
 static const char help_text[] =
     "Print the header fields of each message, decoded to UTF-8: RFC 2047\n"

@@ -970,7 +970,7 @@ sev_name(enum eml_severity s)
 }
 
 static void
-diagnostics(struct ctx *c)
+diagnostics(struct ctx *c, const struct tool_src *src)
 {
 	char label[300];
 	size_t i;
@@ -988,6 +988,11 @@ diagnostics(struct ctx *c)
 		J(c, eml_json_cstr(&c->j, sev_name(d->severity)));
 		J(c, eml_json_key(&c->j, "line"));
 		J(c, eml_json_int(&c->j, (int64_t)d->line));
+		/* ext: the same counted from the start of the input file,
+		 * which differs for a message of an mbox */
+		J(c, eml_json_key(&c->j, "inputLine"));
+		J(c, eml_json_int(&c->j, d->line > 0 ?
+		    (int64_t)(src->line + d->line - 1) : 0));
 		J(c, eml_json_key(&c->j, "message"));
 		J(c, eml_json_cstr(&c->j, eml_diag_text(d->code)));
 		/* The part's ids as bodyStructure gives them. */
@@ -1064,7 +1069,7 @@ emit(struct ctx *c, const struct tool_src *src)
 	J(c, eml_json_bool(&c->j, c->bodies.nattachments > 0));
 	preview(c);
 	body_values(c);
-	diagnostics(c);
+	diagnostics(c, src);
 	J(c, eml_json_key(&c->j, "guessed"));
 	J(c, eml_json_obj_begin(&c->j));
 	J(c, eml_json_key(&c->j, "fallbackCharset"));

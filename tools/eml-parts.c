@@ -303,7 +303,7 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		if (s->tree) {
 			char num[32];
 
-			tool_puts(tool_prefix(src));
+			/* This line names the message already: no prefix. */
 			tool_puts(src->name);
 			snprintf(num, sizeof(num), ":%lu\n", src->index);
 			tool_puts(num);

@@ -242,3 +242,14 @@ for w in --pretty --max-body-value-bytes --part-headers --properties \
 	grep -qe "$w" "$T/out" || bad="$bad $w"
 done
 [ -z "$bad" ] && ok "json help" || notok "json help:$bad"
+
+# a diagnostic's inputLine counts from the start of the mbox file
+{
+	printf 'From a@b Tue Dec  1 08:00:00 2026\nSubject: one\n\nbody\n\n'
+	printf 'From a@b Tue Dec  1 09:00:00 2026\nSubject: two\n'
+	printf 'Content-Transfer-Encoding: x-foo\n\nbody\n'
+} > "$T/diag.mbox"
+"$J" "$T/diag.mbox" | sed -n 2p > "$T/d2"
+is "diagnostic line in the message" 2 "$(jg '.diagnostics[0].line' "$T/d2")"
+is "diagnostic inputLine in the file" 8 \
+    "$(jg '.diagnostics[0].inputLine' "$T/d2")"

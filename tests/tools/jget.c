@@ -256,17 +256,25 @@ raw:
 int
 main(int argc, char **argv)
 {
-	static char buf[1 << 24];
-	size_t n;
+	char *buf = NULL, *nb;
+	size_t n = 0, cap = 0, k;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: jget PATH < json\n");
 		return 2;
 	}
-	n = fread(buf, 1, sizeof(buf), stdin);
-	if (n == sizeof(buf)) {
-		fprintf(stderr, "jget: input too large\n");
-		return 2;
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				fprintf(stderr, "jget: out of memory\n");
+				return 2;
+			}
+			buf = nb;
+		}
+		if ((k = fread(buf + n, 1, cap - n, stdin)) == 0)
+			break;
+		n += k;
 	}
 	p = buf;
 	end = buf + n;
@@ -285,5 +293,6 @@ main(int argc, char **argv)
 			fputs("null", stdout);
 		putchar('\n');
 	}
+	free(buf);
 	return 0;
 }
