@@ -145,7 +145,7 @@ name_is(const char *f, size_t n, const char *name)
 /* Read the header section and scan the body: size, 8-bit, NUL, the
  * fields -t needs, the Bcc fields to leave out. */
 static int
-msg_scan(struct msg *m, const char *label)
+msg_scan(struct msg *m, const char *label, int collect)
 {
 	struct eml_buf h = { .max = MAX_HEADER };
 	char buf[65536];
@@ -217,9 +217,10 @@ msg_scan(struct msg *m, const char *label)
 		const char *f = h.data + start, *v = h.data + colon + 1;
 		size_t fl = colon - start, vl = end - colon - 1;
 
-		if (name_is(f, fl, "From"))
+		if (collect && name_is(f, fl, "From"))
 			field_addrs(m, v, vl);
-		xcheck(eml_rcpts_field(rc, f, fl, v, vl, NULL));
+		if (collect)
+			xcheck(eml_rcpts_field(rc, f, fl, v, vl, NULL));
 		/* Bcc is never sent (RFC 5322 3.6.3) */
 		if (eml_field_drop_on_send(f, fl)) {
 			if (m->nskips == sizeof(m->skips) / sizeof(m->skips[0])) {
@@ -233,11 +234,52 @@ msg_scan(struct msg *m, const char *label)
 		}
 	}
 	eml_rcpts_list(rc, &list, &nlist);
-	for (i = 0; i < nlist; i++)
+	for (i = 0; collect && i < nlist; i++)
 		add_rcpt(m, list[i]);
 	eml_rcpts_free(rc);
 	eml_buf_free(&h);
 	return 0;
+}
+
+/* RFC 6152 3: a server without 8BITMIME gets 8-bit parts re-encoded
+ * (quoted-printable for text, base64 for the rest) by the core's
+ * streaming editor, into a new spool; every byte it does not touch is
+ * the original. */
+static int
+msg_to_7bit(struct msg *m, const char *label)
+{
+	struct eml_sink *out;
+	struct eml_edit *e;
+	int fd, r;
+
+	if ((fd = spool_fd()) < 0) {
+		tool_warn(label, "spool: %s", strerror(errno));
+		return -1;
+	}
+	if ((out = eml_sink_fd(fd)) == NULL ||
+	    (e = eml_edit_new(out, NULL)) == NULL)
+		tool_die(NULL, "out of memory");
+	r = eml_edit_7bit(e);
+	if (r == EML_OK && lseek(m->fd, 0, SEEK_SET) < 0)
+		r = EML_EIO;
+	if (r == EML_OK)
+		r = eml_edit_fd(e, m->fd);
+	if (r < 0)
+		tool_warn(label, "re-encoding for a server without 8BITMIME: "
+		    "%s", eml_edit_errmsg(e)[0] ? eml_edit_errmsg(e) :
+		    eml_strerror(r));
+	eml_edit_free(e);
+	if (eml_sink_close(out) < 0 && r == EML_OK)
+		r = EML_EIO;
+	if (r < 0) {
+		close(fd);
+		return -1;
+	}
+	close(m->fd);
+	m->fd = fd;
+	m->flags = 0;
+	m->nskips = 0;
+	return msg_scan(m, label, 0);
 }
 
 static long
@@ -327,7 +369,7 @@ send_msg(struct session *se, struct msg *m, const char *label)
 	size_t nrcpt, i;
 	int r, code;
 
-	if (msg_scan(m, label) < 0)
+	if (msg_scan(m, label, 1) < 0)
 		return EX_DATAERR;
 	from = se->o->from ? se->o->from : se->n->from ? se->n->from : m->from;
 	if (from == NULL) {
@@ -380,6 +422,17 @@ send_msg(struct session *se, struct msg *m, const char *label)
 			env.flags |= EML_SMTP_NEED_UTF8;
 	if (se->smtp == NULL && (r = open_session(se)) != 0)
 		return r;
+	if ((m->flags & EML_SMTP_BODY_8BIT) &&
+	    !(eml_smtp_caps(se->smtp) & EML_SMTP_8BITMIME)) {
+		if (msg_to_7bit(m, label) < 0)
+			return EX_DATAERR;
+		env.size = (uint64_t)m->size;
+		env.flags = (env.flags & ~(unsigned)(EML_SMTP_BODY_8BIT |
+		    EML_SMTP_BODY_BINARY)) | m->flags;
+		if (se->n->verbose)
+			fprintf(stderr, "*** no 8BITMIME: 8-bit parts re-encoded "
+			    "(%llu bytes now)\n", (unsigned long long)m->size);
+	}
 	m->pos = 0;
 	m->si = 0;
 	r = eml_smtp_send(se->smtp, &env, msg_read, m);

@@ -170,11 +170,12 @@ if servers; then
 		return 1
 	}
 	# same TAG MSGFILE: the delivered file ends with the message as sent
-	# (LF line ends, a final newline added) after the headers Postfix
-	# puts in front
+	# (LF line ends, a final newline added if it had none) after the
+	# headers Postfix puts in front
 	same() {
 		f=$(delivered "$1") || { bad "$1: not delivered"; return; }
-		{ cat "$2"; printf '\n'; } > "$WORK/want"
+		{ cat "$2"; [ "$(tail -c 1 "$2" | wc -l)" = 1 ] || echo; } \
+			> "$WORK/want"
 		sz=$(wc -c < "$WORK/want")
 		tail -c "$sz" "$f" > "$WORK/got"
 		if cmp -s "$WORK/want" "$WORK/got"; then
@@ -304,16 +305,38 @@ EOF
 		ok "nothing delivered by the failures"
 	fi
 
-	# 8-bit to a server without 8BITMIME (RFC 6152): refused, not sent
-	# raw (the quoted-printable down-conversion waits for the streaming
-	# editor's 7-bit rule); with 8BITMIME it arrives unchanged
+	# 8-bit to a server without 8BITMIME (RFC 6152): re-encoded as
+	# quoted-printable by the streaming editor, decodes to the same text;
+	# with 8BITMIME it arrives unchanged
 	for t in eightbit-7 eightbit-8; do
 		mkmsg "$WORK/m-$t" "$t"
-		printf '\nGr\303\274\303\237e aus K\303\266ln' >> "$WORK/m-$t"
+		sed -i 's/^Subject:/MIME-Version: 1.0\nContent-Type: text\/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\nSubject:/' \
+			"$WORK/m-$t"
+		printf '\nGr\303\274\303\237e aus K\303\266ln, caf\303\251 =\n' \
+			>> "$WORK/m-$t"
 	done
-	STDIN=$WORK/m-eightbit-7 run "8-bit to a server without 8BITMIME: not sent raw" \
-		69 "8BITMIME" "$SMTP" --url "smtp://$H:$MAILTEST_SMTP7_PORT" \
+	STDIN=$WORK/m-eightbit-7 run "8-bit to a server without 8BITMIME: sent" \
+		0 "" "$SMTP" --url "smtp://$H:$MAILTEST_SMTP7_PORT" \
 		--cafile "$CA" "$MAILTEST_ADDR2"
+	if f=$(delivered eightbit-7); then
+		if LC_ALL=C grep -q "$(printf '[\200-\377]')" "$f"; then
+			bad "no 8BITMIME: 8-bit bytes arrived"
+		elif ! grep -qi '^Content-Transfer-Encoding: quoted-printable' "$f"; then
+			bad "no 8BITMIME: not labelled quoted-printable"
+		else
+			ok "no 8BITMIME: arrived 7-bit, quoted-printable"
+		fi
+		sed '1,/^$/d' "$f" | "$B/eml-qp" -d > "$WORK/dec"
+		sed '1,/^$/d' "$WORK/m-eightbit-7" > "$WORK/orig"
+		if cmp -s "$WORK/orig" "$WORK/dec"; then
+			ok "no 8BITMIME: decodes to the same text"
+		else
+			bad "no 8BITMIME: decoded text differs"
+			diff "$WORK/orig" "$WORK/dec" | head -5
+		fi
+	else
+		bad "no 8BITMIME: not delivered"
+	fi
 	send_and_check eightbit-8 "smtp://$H:$MAILTEST_SMTP_PORT" --cafile "$CA"
 fi
 
