@@ -30,6 +30,13 @@ eml_proto_new(size_t max_line, size_t max_out)
 		return NULL;
 	p->max_line = max_line ? max_line : EML_DEFAULT_MAX_LINE;
 	p->max_out = max_out ? max_out : EML_DEFAULT_MAX_OUT;
+	/* never NULL, so no offset is ever applied to a null pointer */
+	p->in = malloc(p->icap = 4096);
+	p->out = malloc(p->ocap = 4096);
+	if (p->in == NULL || p->out == NULL) {
+		eml_proto_free(p);
+		return NULL;
+	}
 	return p;
 }
 
