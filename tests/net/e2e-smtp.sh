@@ -277,6 +277,35 @@ EOF
 		"$SMTP" --url "smtps://$H:$MAILTEST_SMTPS_PORT" \
 		--user "$MAILTEST_USER1" --password-file "$WORK/pw" \
 		--fingerprint sha256:00:11 "$MAILTEST_ADDR2"
+	# an expired certificate from the right CA: "expired", not "unknown"
+	T=$WORK/exp
+	mkdir -p "$T"
+	: > "$T/index.txt"
+	echo 01 > "$T/serial"
+	printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s/index.txt\nnew_certs_dir = %s\nserial = %s/serial\ndefault_md = sha256\npolicy = p\ncopy_extensions = copy\n[p]\ncommonName = supplied\n' \
+		"$T" "$T" "$T" > "$T/ca.cnf"
+	if openssl req -new -newkey rsa:2048 -nodes -keyout "$T/exp.key" \
+	    -out "$T/exp.csr" -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 > "$T/log" 2>&1 &&
+	    openssl ca -batch -config "$T/ca.cnf" -cert "$CA" \
+	    -keyfile "$MAILTEST_DIR/tls/ca.key" -startdate 20200101000000Z \
+	    -enddate 20200102000000Z -in "$T/exp.csr" -out "$T/exp.crt" \
+	    >> "$T/log" 2>&1; then
+		xp=$((MAILTEST_PORT_BASE + 98))
+		openssl s_server -quiet -naccept 1 -accept "127.0.0.1:$xp" \
+			-cert "$T/exp.crt" -key "$T/exp.key" < /dev/null \
+			> /dev/null 2>&1 &
+		xpid=$!
+		sleep 1		# s_server listens at once; no probe (it
+				# would use its one accept)
+		STDIN=$WORK/m-fail run "expired certificate" 76 "expired" \
+			"$SMTP" --url "smtps://127.0.0.1:$xp" $auth "$MAILTEST_ADDR2"
+		kill "$xpid" 2>/dev/null
+		wait "$xpid" 2>/dev/null
+	else
+		bad "could not make an expired certificate"
+		cat "$T/log"
+	fi
 	STDIN=$WORK/m-fail run "server down" 69 "cannot connect" "$SMTP" \
 		--url "smtp://$H:$((MAILTEST_PORT_BASE + 99))" $auth \
 		"$MAILTEST_ADDR2"
