@@ -25,7 +25,8 @@ static const char usage[] =
     "  also: --batch MBOX|MAILDIR|- [-i] [-oi] [--notify LIST] [--ret FULL|HDRS]\n"
     "    [--allow-rcpt-fail] [--fingerprint sha256:HEX] [--insecure] [-v]\n"
     "    [--token-command CMD] [--auth MECH] [--helo NAME] [--timeout SECS]\n"
-    "    [--no-chunking] [--bind ADDR] [--accounts-file F] [--netrc-file F]\n";
+    "    [--no-chunking] [--bind ADDR] [--connect-to HOST] [--accounts-file F]\n"
+    "    [--netrc-file F]\n";
 
 #define MAX_HEADER (1024 * 1024)	/* header section cap, bytes */
 #define MAX_RCPTS 10000
@@ -120,25 +121,18 @@ add_rcpt(struct msg *m, const char *a)
 	m->rcpt[m->nrcpt++] = xstrdup(a);
 }
 
-/* The addresses of a header value.  (Stand-in for the envelope functions
- * of the `fields` branch: eml_addr_parse does the parsing.) */
+/* The first address of the From field: the envelope sender when -f
+ * is not given. */
 static void
-field_addrs(struct msg *m, const char *v, size_t len, int first_only)
+field_addrs(struct msg *m, const char *v, size_t len)
 {
 	struct eml_addrlist l = { 0 };
 	size_t i;
 
 	xcheck(eml_addr_parse(v, len, NULL, &l));
-	for (i = 0; i < l.n; i++) {
-		if (l.v[i].email == NULL)
-			continue;	/* an empty group */
-		if (first_only) {
-			if (m->from == NULL)
-				m->from = xstrdup(l.v[i].email);
-			break;
-		}
-		add_rcpt(m, l.v[i].email);
-	}
+	for (i = 0; i < l.n && m->from == NULL; i++)
+		if (l.v[i].email != NULL)
+			m->from = xstrdup(l.v[i].email);
 	eml_addr_free(&l);
 }
 
@@ -151,13 +145,15 @@ name_is(const char *f, size_t n, const char *name)
 /* Read the header section and scan the body: size, 8-bit, NUL, the
  * fields -t needs, the Bcc fields to leave out. */
 static int
-msg_scan(struct msg *m, const char *label)
+msg_scan(struct msg *m, const char *label, int collect)
 {
 	struct eml_buf h = { .max = MAX_HEADER };
 	char buf[65536];
 	ssize_t n;
-	size_t i, start, end, colon, hdr_end = 0;
-	int in_header = 1, resent = 0, pass, nl = 1;
+	size_t i, start, end, colon, hdr_end = 0, nlist;
+	struct eml_rcpts *rc;
+	char *const *list;
+	int in_header = 1, nl = 1;
 	off_t off = 0;
 
 	if (lseek(m->fd, 0, SEEK_SET) < 0) {
@@ -201,53 +197,89 @@ msg_scan(struct msg *m, const char *label)
 	}
 	m->size = off;
 	/* pass 2 over the header: fields start at a line that does not
-	 * begin with white space (RFC 5322 2.2.3) */
-	for (pass = 0; pass < 2; pass++) {
-		for (start = 0; start < h.len; start = end) {
-			for (end = start; end < h.len; end++)
-				if (h.data[end] == '\n' && (end + 1 >= h.len ||
-				    (h.data[end + 1] != ' ' &&
-				    h.data[end + 1] != '\t')))
-					break;
-			end = end < h.len ? end + 1 : h.len;
-			colon = start;
-			while (colon < end && h.data[colon] != ':' &&
-			    h.data[colon] != '\n')
-				colon++;
-			if (colon == end || h.data[colon] != ':')
-				continue;
-			const char *f = h.data + start, *v = h.data + colon + 1;
-			size_t fl = colon - start, vl = end - colon - 1;
+	 * begin with white space (RFC 5322 2.2.3).  The recipients come
+	 * from the core's envelope collector (To/Cc/Bcc, or the latest
+	 * Resent- block), the fields not to send from its predicate. */
+	if ((rc = eml_rcpts_new()) == NULL)
+		tool_die(NULL, "out of memory");
+	for (start = 0; start < h.len; start = end) {
+		for (end = start; end < h.len; end++)
+			if (h.data[end] == '\n' && (end + 1 >= h.len ||
+			    (h.data[end + 1] != ' ' && h.data[end + 1] != '\t')))
+				break;
+		end = end < h.len ? end + 1 : h.len;
+		colon = start;
+		while (colon < end && h.data[colon] != ':' &&
+		    h.data[colon] != '\n')
+			colon++;
+		if (colon == end || h.data[colon] != ':')
+			continue;
+		const char *f = h.data + start, *v = h.data + colon + 1;
+		size_t fl = colon - start, vl = end - colon - 1;
 
-			if (pass == 0) {
-				if (name_is(f, fl, "Resent-To") ||
-				    name_is(f, fl, "Resent-Cc") ||
-				    name_is(f, fl, "Resent-Bcc"))
-					resent = 1;
-				if (name_is(f, fl, "From"))
-					field_addrs(m, v, vl, 1);
-				continue;
+		if (collect && name_is(f, fl, "From"))
+			field_addrs(m, v, vl);
+		if (collect)
+			xcheck(eml_rcpts_field(rc, f, fl, v, vl, NULL));
+		/* Bcc is never sent (RFC 5322 3.6.3) */
+		if (eml_field_drop_on_send(f, fl)) {
+			if (m->nskips == sizeof(m->skips) / sizeof(m->skips[0])) {
+				tool_warn(label, "too many Bcc fields");
+				eml_rcpts_free(rc);
+				eml_buf_free(&h);
+				return -1;
 			}
-			if (name_is(f, fl, resent ? "Resent-To" : "To") ||
-			    name_is(f, fl, resent ? "Resent-Cc" : "Cc") ||
-			    name_is(f, fl, resent ? "Resent-Bcc" : "Bcc"))
-				field_addrs(m, v, vl, 0);
-			/* Bcc is never sent (RFC 5322 3.6.3) */
-			if (name_is(f, fl, "Bcc") || name_is(f, fl,
-			    "Resent-Bcc")) {
-				if (m->nskips == sizeof(m->skips) /
-				    sizeof(m->skips[0])) {
-					tool_warn(label, "too many Bcc fields");
-					eml_buf_free(&h);
-					return -1;
-				}
-				m->skips[m->nskips].from = (off_t)start;
-				m->skips[m->nskips++].to = (off_t)end;
-			}
+			m->skips[m->nskips].from = (off_t)start;
+			m->skips[m->nskips++].to = (off_t)end;
 		}
 	}
+	eml_rcpts_list(rc, &list, &nlist);
+	for (i = 0; collect && i < nlist; i++)
+		add_rcpt(m, list[i]);
+	eml_rcpts_free(rc);
 	eml_buf_free(&h);
 	return 0;
+}
+
+/* RFC 6152 3: a server without 8BITMIME gets 8-bit parts re-encoded
+ * (quoted-printable for text, base64 for the rest) by the core's
+ * streaming editor, into a new spool; every byte it does not touch is
+ * the original. */
+static int
+msg_to_7bit(struct msg *m, const char *label)
+{
+	struct eml_sink *out;
+	struct eml_edit *e;
+	int fd, r;
+
+	if ((fd = spool_fd()) < 0) {
+		tool_warn(label, "spool: %s", strerror(errno));
+		return -1;
+	}
+	if ((out = eml_sink_fd(fd)) == NULL ||
+	    (e = eml_edit_new(out, NULL)) == NULL)
+		tool_die(NULL, "out of memory");
+	r = eml_edit_7bit(e);
+	if (r == EML_OK && lseek(m->fd, 0, SEEK_SET) < 0)
+		r = EML_EIO;
+	if (r == EML_OK)
+		r = eml_edit_fd(e, m->fd);
+	if (r < 0)
+		tool_warn(label, "re-encoding for a server without 8BITMIME: "
+		    "%s", eml_edit_errmsg(e)[0] ? eml_edit_errmsg(e) :
+		    eml_strerror(r));
+	eml_edit_free(e);
+	if (eml_sink_close(out) < 0 && r == EML_OK)
+		r = EML_EIO;
+	if (r < 0) {
+		close(fd);
+		return -1;
+	}
+	close(m->fd);
+	m->fd = fd;
+	m->flags = 0;
+	m->nskips = 0;
+	return msg_scan(m, label, 0);
 }
 
 static long
@@ -332,12 +364,12 @@ static int
 send_msg(struct session *se, struct msg *m, const char *label)
 {
 	struct eml_smtp_env env = { 0 };
-	const char *from, *text;
+	const char *from, *text, *why = "";
 	char **rcpt;
 	size_t nrcpt, i;
 	int r, code;
 
-	if (msg_scan(m, label) < 0)
+	if (msg_scan(m, label, 1) < 0)
 		return EX_DATAERR;
 	from = se->o->from ? se->o->from : se->n->from ? se->n->from : m->from;
 	if (from == NULL) {
@@ -358,15 +390,19 @@ send_msg(struct session *se, struct msg *m, const char *label)
 		    "Bcc" : " (give them as arguments, or -t)");
 		return EX_DATAERR;
 	}
-	/* attack case 40: refused before anything is sent */
-	if (eml_smtp_check_addr(from) < 0) {
-		tool_warn(label, "invalid sender address");
+	/* attack cases 36 and 40: refused before anything is sent, with
+	 * the core's RFC 5321 Mailbox check (UTF-8 allowed here; the
+	 * engine wants SMTPUTF8 for it) */
+	if (from[0] != '\0' && !eml_addr_smtp_ok(from, strlen(from),
+	    EML_SMTP_UTF8, &why)) {
+		tool_warn(label, "invalid sender address: %s", why);
 		return EX_DATAERR;
 	}
 	for (i = 0; i < nrcpt; i++)
-		if (eml_smtp_check_addr(rcpt[i]) < 0 || rcpt[i][0] == '\0' ||
-		    rcpt[i][0] == '-') {
-			tool_warn(label, "invalid recipient address");
+		if (rcpt[i][0] == '-' || !eml_addr_smtp_ok(rcpt[i],
+		    strlen(rcpt[i]), EML_SMTP_UTF8, &why)) {
+			tool_warn(label, "invalid recipient address #%zu: %s",
+			    i + 1, rcpt[i][0] == '-' ? "starts with '-'" : why);
 			return EX_DATAERR;
 		}
 	env.from = from;
@@ -386,6 +422,17 @@ send_msg(struct session *se, struct msg *m, const char *label)
 			env.flags |= EML_SMTP_NEED_UTF8;
 	if (se->smtp == NULL && (r = open_session(se)) != 0)
 		return r;
+	if ((m->flags & EML_SMTP_BODY_8BIT) &&
+	    !(eml_smtp_caps(se->smtp) & EML_SMTP_8BITMIME)) {
+		if (msg_to_7bit(m, label) < 0)
+			return EX_DATAERR;
+		env.size = (uint64_t)m->size;
+		env.flags = (env.flags & ~(unsigned)(EML_SMTP_BODY_8BIT |
+		    EML_SMTP_BODY_BINARY)) | m->flags;
+		if (se->n->verbose)
+			fprintf(stderr, "*** no 8BITMIME: 8-bit parts re-encoded "
+			    "(%llu bytes now)\n", (unsigned long long)m->size);
+	}
 	m->pos = 0;
 	m->si = 0;
 	r = eml_smtp_send(se->smtp, &env, msg_read, m);
@@ -397,9 +444,14 @@ send_msg(struct session *se, struct msg *m, const char *label)
 		tool_warn(label, "%s", eml_smtp_errmsg(se->smtp));
 		return eml_net_exitcode(r);
 	}
-	if (se->n->verbose)
-		fprintf(stderr, "*** %s: accepted for %zu recipient%s\n",
-		    label, nrcpt, nrcpt == 1 ? "" : "s");
+	if (se->n->verbose) {
+		size_t ok = 0;
+
+		for (i = 0; i < nrcpt; i++)
+			ok += eml_smtp_rcpt_status(se->smtp, i, NULL) == 0;
+		fprintf(stderr, "*** %s: accepted for %zu of %zu recipient%s\n",
+		    label, ok, nrcpt, nrcpt == 1 ? "" : "s");
+	}
 	return 0;
 }
 

@@ -489,8 +489,10 @@ eml_conn_open_url(struct eml_conn *c, const struct eml_url *u)
 
 	if (c->o.proto == 0)
 		c->o.proto = u->proto;
-	if ((r = eml_conn_connect(c, u->host, u->port)) < 0)
+	if ((r = eml_conn_connect(c, c->o.connect_host ? c->o.connect_host :
+	    u->host, u->port)) < 0)
 		return r;
+	emli_strlcpy(c->host, u->host, strlen(u->host), sizeof(c->host));
 	if (u->tls == EML_TLS_IMPLICIT)
 		return eml_conn_tls(c, u->host);
 	return EML_OK;

@@ -108,6 +108,8 @@ struct eml_conn_opts {
 	const char *bind_addr;		/* local address to bind, or NULL */
 	const struct eml_trace *trace;	/* "***" lines, or NULL */
 	enum eml_proto_kind proto;	/* names the scheme in hints; 0 ok */
+	const char *connect_host;	/* connect here, but check the URL's
+					 * host name (curl --connect-to) */
 };
 
 /* A connection object with options o (copied; strings must outlive it).
@@ -374,8 +376,9 @@ void eml_smtp_free(struct eml_smtp *s);
  * fallback), EHLO again, AUTH.  EML_OK or an error. */
 int eml_smtp_open(struct eml_smtp *s);
 /* Send one message: the envelope, then the bytes read by rd (called
- * until it returns 0; <0 aborts) through the DATA encoder (every CR, LF
- * and CRLF becomes CRLF, leading dots doubled, ends CRLF.CRLF) or BDAT.
+ * until it returns 0; <0 aborts) through eml_filter_dotstuff (every CR,
+ * LF and CRLF becomes CRLF, leading dots doubled, ends CRLF.CRLF) for
+ * DATA, or eml_filter_eol in BDAT chunks where CHUNKING is offered.
  * Recipients refused are reported through eml_smtp_rcpt_status.  EML_OK
  * only once the server accepted the data.  EML_EPERM/ETEMP: refused
  * (the session stays usable).  Others: session lost. */
@@ -400,21 +403,6 @@ const struct eml_reply *eml_smtp_last_reply(const struct eml_smtp *s);
  * outside quotes (RFC 5321 4.1.2), which could add commands or
  * parameters.  EML_OK or EML_EINVAL. */
 int eml_smtp_check_addr(const char *addr);
-
-/* The DATA encoder alone (the engine uses it; tests drive it): every
- * CRLF, bare CR and bare LF becomes CRLF, a leading '.' is doubled
- * (RFC 5321 4.5.2), and finish adds CRLF if needed plus ".\r\n", so the
- * only CRLF.CRLF is the terminator (CVE-2023-51764/5/6). */
-struct eml_dotenc {
-	int state;		/* 0 line start, 1 inside, 2 after CR */
-	int stuff;		/* 1 (init): DATA; 0: only CRLF, for BDAT */
-	uint64_t nin;		/* bytes taken */
-};
-void eml_dotenc_init(struct eml_dotenc *d);
-/* Encode n bytes, appending to out.  EML_OK, EML_ENOMEM, EML_ELIMIT. */
-int eml_dotenc_step(struct eml_dotenc *d, const void *in, size_t n,
-    struct eml_buf *out);
-int eml_dotenc_finish(struct eml_dotenc *d, struct eml_buf *out);
 
 #ifdef __cplusplus
 }

@@ -14,4 +14,7 @@ int emli_net_b64dec(const char *in, size_t n, struct eml_buf *out);
 /* Tests: use nonce instead of random bytes (RFC 7677's vector). */
 int emli_sasl_set_nonce(struct eml_sasl *s, const char *nonce);
 
+/* Tests: when set, every SCRAM exchange uses this client nonce. */
+extern const char *emli_sasl_test_nonce;
+
 #endif

@@ -30,6 +30,13 @@ eml_proto_new(size_t max_line, size_t max_out)
 		return NULL;
 	p->max_line = max_line ? max_line : EML_DEFAULT_MAX_LINE;
 	p->max_out = max_out ? max_out : EML_DEFAULT_MAX_OUT;
+	/* never NULL, so no offset is ever applied to a null pointer */
+	p->in = malloc(p->icap = 4096);
+	p->out = malloc(p->ocap = 4096);
+	if (p->in == NULL || p->out == NULL) {
+		eml_proto_free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -126,7 +133,7 @@ eml_proto_take(struct eml_proto *p, size_t max, const char **p_r)
 {
 	size_t n = EMLI_MIN(max, p->ilen - p->ipos);
 
-	*p_r = p->in + p->ipos;
+	*p_r = p->in != NULL ? p->in + p->ipos : "";
 	p->ipos += n;
 	if (p->scan < p->ipos)
 		p->scan = p->ipos;
@@ -137,7 +144,7 @@ const char *
 eml_proto_peek(const struct eml_proto *p, size_t *n_r)
 {
 	*n_r = p->ilen - p->ipos;
-	return p->in + p->ipos;
+	return p->in != NULL ? p->in + p->ipos : "";
 }
 
 size_t
@@ -170,7 +177,7 @@ const char *
 eml_proto_out(const struct eml_proto *p, size_t *n_r)
 {
 	*n_r = p->olen - p->opos;
-	return p->out + p->opos;
+	return p->out != NULL ? p->out + p->opos : "";
 }
 
 void

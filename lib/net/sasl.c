@@ -150,6 +150,8 @@ eml_sasl_free(struct eml_sasl *s)
 	free(s);
 }
 
+const char *emli_sasl_test_nonce;
+
 int
 emli_sasl_set_nonce(struct eml_sasl *s, const char *nonce)
 {
@@ -239,6 +241,8 @@ eml_sasl_start(struct eml_sasl *s, struct eml_buf *out)
 		return 1;
 	}
 	case M_SCRAM:
+		if (s->nonce[0] == '\0' && emli_sasl_test_nonce != NULL)
+			emli_sasl_set_nonce(s, emli_sasl_test_nonce);
 		if (s->nonce[0] == '\0') {
 			if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 				return EML_EIO;

@@ -27,6 +27,7 @@ struct eml_smtp {
 	uint64_t size_limit;
 	char mechs[512];		/* AUTH mechanisms offered */
 	int authed, dead, greeted;
+	char last_byte;			/* of the body sent so far */
 	char err[2048];
 	char rtext[1024];
 	int *rcpt_code;
@@ -332,6 +333,15 @@ reply(struct eml_smtp *s)
 			seterr(s, "the server closed the connection");
 			return lost(s, EML_ECLOSED);
 		}
+		/* a TLS record where a greeting belongs: say so at once
+		 * rather than wait for a line end that never comes */
+		if (!s->greeted && eml_proto_pending(s->p) == 0 &&
+		    (buf[0] == 0x15 || buf[0] == 0x16)) {
+			seterr(s, "the server answered with a TLS record on a "
+			    "plaintext connection: use smtps:// (implicit "
+			    "TLS, usually port 465)");
+			return lost(s, EML_EPROTO);
+		}
 		if ((r = eml_proto_feed(s->p, buf, got)) < 0) {
 			seterr(s, "the server's reply is too long (one line "
 			    "over %zu bytes)", s->o.max_line ? s->o.max_line :
@@ -489,6 +499,7 @@ starttls(struct eml_smtp *s)
 		seterr(s, "the server does not offer STARTTLS, and TLS is "
 		    "required (use smtps:// if it is an implicit-TLS port, "
 		    "or --no-tls by name for a trusted local relay)");
+		s->dead = 1;	/* not even a QUIT in the clear */
 		return EML_ENOTLS;
 	}
 	if ((r = cmd(s, 0, "STARTTLS")) < 0 || (r = reply(s)) < 0)
@@ -673,94 +684,29 @@ xtext(char *dst, size_t size, const char *src)
 	dst[j] = '\0';
 }
 
-void
-eml_dotenc_init(struct eml_dotenc *d)
-{
-	d->state = 0;
-	d->stuff = 1;
-	d->nin = 0;
-}
-
-/* RFC 5321 4.5.2 transparency and 2.3.8 line endings, with every bare
- * CR and bare LF made CRLF first (CVE-2023-51764/5/6): after this the
- * only "<CRLF>.<CRLF>" on the wire is the one finish adds. */
-int
-eml_dotenc_step(struct eml_dotenc *d, const void *in, size_t n,
-    struct eml_buf *out)
-{
-	const unsigned char *p = in;
-	size_t i, start;
-	char *w;
-
-	/* worst case: every byte doubles */
-	if (n > (SIZE_MAX - 1) / 2 || (w = eml_buf_reserve(out, 2 * n)) == NULL)
-		return out->max && out->len + 2 * n > out->max ? EML_ELIMIT :
-		    EML_ENOMEM;
-	start = out->len;
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-
-		if (c == '\r') {
-			*w++ = '\r';
-			*w++ = '\n';
-			d->state = 2;
-			continue;
-		}
-		if (c == '\n') {
-			if (d->state != 2) {
-				*w++ = '\r';
-				*w++ = '\n';
-			}
-			d->state = 0;
-			continue;
-		}
-		if (d->state == 2)
-			d->state = 0;
-		if (d->state == 0 && c == '.' && d->stuff)
-			*w++ = '.';
-		*w++ = (char)c;
-		/* NULs at a line start keep it a line start: a server that
-		 * drops NUL must not see a lone "." (attack case 38) */
-		if (!(c == '\0' && d->state == 0))
-			d->state = 1;
-	}
-	out->len = start + (size_t)(w - (out->data + start));
-	out->data[out->len] = '\0';
-	d->nin += n;
-	return EML_OK;
-}
-
-int
-eml_dotenc_finish(struct eml_dotenc *d, struct eml_buf *out)
-{
-	int r = EML_OK;
-
-	/* attack case 39: a last line without an end gets one */
-	if (d->state == 1)
-		r = eml_buf_add(out, "\r\n", 2);
-	if (r == EML_OK && d->stuff)
-		r = eml_buf_add(out, ".\r\n", 3);
-	d->state = 0;
-	return r;
-}
-
-/* Stream the body through the encoder: DATA (stuffed, ends with ".") or
- * BDAT chunks. */
+/* Stream the body through the core's filters into a capped buffer that
+ * is flushed to the server: DATA through eml_filter_dotstuff (every bare
+ * CR and LF made CRLF, leading dots doubled, ends with CRLF.CRLF; RFC
+ * 5321 4.5.2 and CVE-2023-51764/5/6), BDAT through eml_filter_eol (CRLF
+ * only, RFC 3030 needs no stuffing) in chunks. */
 static int
 send_body(struct eml_smtp *s, int bdat, long (*rd)(void *, void *, size_t),
     void *ctx)
 {
-	struct eml_dotenc d;
-	struct eml_buf out = { 0 };
+	struct eml_buf out = { .max = 0 };
+	struct eml_sink *f;
 	char *buf = malloc(BODY_CHUNK);
 	uint64_t total = 0;
 	long got = 1;
 	int r = EML_OK, last;
 
-	if (buf == NULL)
+	f = eml_sink_buf(&out);
+	f = bdat ? eml_filter_eol(f, 1) : eml_filter_dotstuff(f);
+	if (buf == NULL || f == NULL) {
+		free(buf);
+		eml_sink_abort(f);
 		return EML_ENOMEM;
-	eml_dotenc_init(&d);
-	d.stuff = !bdat;
+	}
 	while (got > 0) {
 		if ((got = rd(ctx, buf, BODY_CHUNK)) < 0) {
 			/* a half message must never be terminated: drop
@@ -771,13 +717,34 @@ send_body(struct eml_smtp *s, int bdat, long (*rd)(void *, void *, size_t),
 			r = EML_EIO;
 			break;
 		}
+		/* RFC 5321 4.5.2 / RFC 6152: no NUL in DATA.  A server
+		 * that drops NULs would read "\r\n\0.\r\n" as the end
+		 * (attack case 38), so a NUL ends the session unterminated:
+		 * the server discards the message.  (BINARYMIME uses BDAT.) */
+		if (got > 0 && !bdat && memchr(buf, '\0', (size_t)got)) {
+			seterr(s, "the message contains a NUL byte, which DATA "
+			    "cannot carry; the connection was dropped so "
+			    "nothing is delivered");
+			s->dead = 1;
+			r = EML_EFORMAT;
+			break;
+		}
 		if (got > 0)
-			r = eml_dotenc_step(&d, buf, (size_t)got, &out);
-		else
-			r = eml_dotenc_finish(&d, &out);
+			r = eml_sink_write(f, buf, (size_t)got);
+		else {
+			/* BDAT: a last line without an end gets one too */
+			if (bdat && total + out.len > 0 && (out.len == 0 ?
+			    s->last_byte : out.data[out.len - 1]) != '\n')
+				r = eml_sink_write(f, "\r\n", 2);
+			if (r == EML_OK)
+				r = eml_sink_close(f);
+			f = NULL;
+		}
 		if (r < 0)
 			break;
 		last = got == 0;
+		if (out.len > 0)
+			s->last_byte = out.data[out.len - 1];
 		if (!bdat && (out.len >= BODY_CHUNK || last)) {
 			if ((r = eml_conn_write(s->conn, out.data,
 			    out.len)) < 0) {
@@ -823,6 +790,7 @@ send_body(struct eml_smtp *s, int bdat, long (*rd)(void *, void *, size_t),
 			}
 		}
 	}
+	eml_sink_abort(f);	/* NULL after close */
 	free(buf);
 	eml_buf_free(&out);
 	if (r == EML_OK) {
@@ -862,6 +830,7 @@ eml_smtp_send(struct eml_smtp *s, const struct eml_smtp_env *env,
 	int r, pipe_, bdat, body8, bin;
 
 	s->err[0] = '\0';
+	s->last_byte = '\n';
 	if (s->dead) {
 		seterr(s, "the session is closed");
 		return EML_ECLOSED;

@@ -30,6 +30,7 @@ netopts_option(struct netopts *n, int c, const char *arg)
 	case NO_BIND:		n->bind = arg; return 1;
 	case NO_ACCOUNTS_FILE:	n->accounts_file = arg; return 1;
 	case NO_NETRC_FILE:	n->netrc_file = arg; return 1;
+	case NO_CONNECT_TO:	n->connect_to = arg; return 1;
 	case NO_FINGERPRINT:
 		if (n->npins == sizeof(n->pins) / sizeof(n->pins[0]))
 			tool_die(NULL, "too many --fingerprint options");
@@ -217,6 +218,7 @@ netopts_resolve(struct netopts *n, enum eml_proto_kind proto,
 	n->co.bind_addr = n->bind;
 	n->co.trace = n->verbose ? &n->trace : NULL;
 	n->co.proto = proto;
+	n->co.connect_host = n->connect_to;
 	if (n->timeout_ms) {
 		n->co.connect_timeout = n->timeout_ms;
 		n->co.handshake_timeout = n->timeout_ms;

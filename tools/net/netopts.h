@@ -13,7 +13,7 @@
 enum {
 	NO_URL = 0x200, NO_ACCOUNT, NO_USER, NO_PWFILE, NO_PWCMD, NO_TOKCMD,
 	NO_AUTH, NO_CAFILE, NO_FINGERPRINT, NO_INSECURE, NO_NOTLS,
-	NO_TIMEOUT, NO_BIND, NO_ACCOUNTS_FILE, NO_NETRC_FILE
+	NO_TIMEOUT, NO_BIND, NO_ACCOUNTS_FILE, NO_NETRC_FILE, NO_CONNECT_TO
 };
 
 /* Entries for a getopt_long table (then -v is the tool's own). */
@@ -33,17 +33,18 @@ enum {
 	{ "timeout", required_argument, NULL, NO_TIMEOUT }, \
 	{ "bind", required_argument, NULL, NO_BIND }, \
 	{ "accounts-file", required_argument, NULL, NO_ACCOUNTS_FILE }, \
-	{ "netrc-file", required_argument, NULL, NO_NETRC_FILE }
+	{ "netrc-file", required_argument, NULL, NO_NETRC_FILE }, \
+	{ "connect-to", required_argument, NULL, NO_CONNECT_TO }
 
 #define NETOPTS_USAGE \
 	"    [--url URL | --account NAME] [--user U]\n" \
 	"    [--password-file F | --password-command CMD | --token-command CMD]\n" \
 	"    [--auth MECH] [--cafile F] [--fingerprint sha256:HEX]... [--insecure]\n" \
-	"    [--no-tls] [--timeout SECS] [--bind ADDR] [-v]\n"
+	"    [--no-tls] [--timeout SECS] [--bind ADDR] [--connect-to HOST] [-v]\n"
 
 struct netopts {
 	const char *url, *account, *user, *pwfile, *pwcmd, *tokcmd, *auth;
-	const char *cafile, *bind, *accounts_file, *netrc_file;
+	const char *cafile, *bind, *accounts_file, *netrc_file, *connect_to;
 	const char *pins[16];
 	size_t npins;
 	int no_tls, insecure, verbose;
