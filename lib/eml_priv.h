@@ -123,6 +123,18 @@ struct emli_codec {
 int emli_codec_run(const struct emli_codec *c, const void *in, size_t len,
     struct eml_buf *out);
 
+/* ---- Parser hooks (parser.c) for checks run on body chunks ---- */
+
+struct eml_parser;
+/* Report one occurrence of code in the part being parsed, at byte at of
+ * the chunk of input chunk (a BODY slice: call from the body path before
+ * the parser moves past it).  Counts against max_diags; the line is
+ * computed from the chunk.  Safe to call with any code. */
+void emli_parser_diag_in(struct eml_parser *p, enum eml_diag_code code,
+    const char *chunk, size_t at);
+/* The same at an absolute input offset and line. */
+void emli_parser_diag_at(struct eml_parser *p, enum eml_diag_code code,
+    uint64_t offset, unsigned long line);
 /* ---- Sinks and filters (sink.c, filter_*.c, maildir.c, mbox.c) ---- */
 
 /*

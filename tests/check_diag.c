@@ -206,6 +206,19 @@ START_TEST(test_corpus_lines)
 }
 END_TEST
 
+/* Which codes have a message (test_corpus_lines checks them). */
+static void
+note_one(const char *path, void *arg)
+{
+	struct walk *wk = arg;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	enum eml_diag_code code = code_by_name(base, strlen(base) - 4);
+
+	if (code != EML_D_NONE)
+		wk->have[code] = 1;
+	wk->files++;
+}
+
 /* Codes with no corpus message yet: printed; a failure only with
  * EML_DIAG_ALL=1 until every code has one (the lead turns it on). */
 START_TEST(test_corpus_complete)
@@ -217,7 +230,7 @@ START_TEST(test_corpus_complete)
 	const char *all = getenv("EML_DIAG_ALL");
 
 	memset(&wk, 0, sizeof(wk));
-	tu_walk(DIAG_DIR, is_eml, check_one, &wk);
+	tu_walk(DIAG_DIR, is_eml, note_one, &wk);
 	for (c = 1; c < EML_D__COUNT; c++) {
 		if (wk.have[c])
 			continue;
