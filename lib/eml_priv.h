@@ -67,10 +67,10 @@ int emli_addr_spec_ok(const char *s, size_t n, int *control_r);
  * EMLI_FC_MESSAGE the address fields (From, Sender, Reply-To, To, Cc,
  * Bcc and their Resent- forms), Date, Message-ID, In-Reply-To,
  * References and Subject.  Other fields give no defects.  fallback is a
- * fallback list as for eml_charset_fallback.  Content-Type also reports
- * EML_D_CTYPE_INVALID and EML_D_CONFLICTING_PARAM, which the parser
- * emits itself: callers that do so leave those two out.  Returns EML_OK
- * or EML_ENOMEM.
+ * fallback list as for eml_charset_fallback.  The parser calls it for
+ * every field but Content-Type, whose parameter defects it takes from
+ * its own parse of the value (one parse per field).  Returns EML_OK or
+ * EML_ENOMEM.
  */
 int emli_field_check(const char *name, size_t nlen, const char *v,
     size_t vlen, const char *fallback, unsigned flags,

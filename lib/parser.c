@@ -615,6 +615,7 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 {
 	struct eml_ctype ct;
 	const char *val;
+	unsigned c;
 
 	memset(&ct, 0, sizeof(ct));
 	if (eml_ctype_parse(v, n, &ct) < 0) {
@@ -630,8 +631,13 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 		snprintf(f->part.ctype, sizeof(f->part.ctype), "%s/%s",
 		    ct.type, ct.subtype);
 	}
-	if (eml_defects_has(&ct.params.defects, EML_D_CONFLICTING_PARAM))
-		diag(p, EML_D_CONFLICTING_PARAM);
+	/* [fields] every parameter defect is a diagnostic (conflicting
+	 * parameters, param-trailing-junk, rfc2231-invalid, raw 8-bit,
+	 * encoded-words); ctype-invalid was decided above */
+	for (c = 1; c < EML_D__COUNT; c++)
+		if (c != EML_D_CTYPE_INVALID &&
+		    eml_defects_has(&ct.params.defects, c))
+			diag(p, c);
 	if ((val = eml_params_get(&ct.params, "charset")) != NULL) {
 		size_t i;
 
@@ -717,15 +723,14 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 	unsigned c;
 
 	/* [fields] header-value defects become diagnostics at the field's
-	 * line and offset (emli_field_check, lib/fieldcheck.c); the two
-	 * codes header_ctype emits itself are left out there */
-	if (emli_field_check(name, nlen, v, vlen, p->o.fallback_charset,
+	 * line and offset (emli_field_check, lib/fieldcheck.c);
+	 * Content-Type's are emitted by header_ctype from its own parse */
+	if (!emli_eqi(name, nlen, "content-type") &&
+	    emli_field_check(name, nlen, v, vlen, p->o.fallback_charset,
 	    f->message_level ? EMLI_FC_MESSAGE : 0, &fd) == EML_OK &&
 	    eml_defects_any(&fd))
 		for (c = 1; c < EML_D__COUNT; c++)
-			if (eml_defects_has(&fd, c) && ((c !=
-			    EML_D_CTYPE_INVALID && c != EML_D_CONFLICTING_PARAM)
-			    || !emli_eqi(name, nlen, "content-type")))
+			if (eml_defects_has(&fd, c))
 				diag(p, c);
 	/* [fields] end */
 
