@@ -82,7 +82,9 @@ select_parts(struct sel *s, const struct eml_shape *first, int single,
 			for (u = n->first_child; u != NULL; u = u->next)
 				add(s, &b->attachments, &b->nattachments, u);
 		}
-		if (starts(type, "multipart/")) {
+		/* parser (issue 6): a multipart without parts (no delimiter,
+		 * no boundary=) is a leaf and is listed */
+		if (starts(type, "multipart/") && n->first_child != NULL) {
 			const char *sub = type + 10;
 
 			if (depth < MAX_DEPTH)

@@ -1132,6 +1132,9 @@ eml_parser_suite(void)
 	TCase *tc = tcase_create("structure");
 	TCase *lim = tcase_create("limits");
 
+	/* every chunk size of every case: slow under sanitizers on a
+	 * loaded machine */
+	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_shape, 0, sizeof(cases) /
 	    sizeof(cases[0]));
 	tcase_add_loop_test(tc, test_split_every_offset, 0, sizeof(cases) /
