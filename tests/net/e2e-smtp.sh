@@ -259,6 +259,32 @@ EOF
 			bad "$t not delivered"
 	done
 
+	# --batch MAILDIR: cur/ and new/ in name order
+	mkdir -p "$WORK/md/cur" "$WORK/md/new" "$WORK/md/tmp"
+	mkmsg "$WORK/md/cur/1.x:2,S" maildir-1
+	mkmsg "$WORK/md/new/2.x" maildir-2
+	run "--batch Maildir: 2 messages" 0 "" "$SMTP" --url "smtp://$H:$S" \
+		$auth --batch "$WORK/md" "$MAILTEST_ADDR2"
+	for t in maildir-1 maildir-2; do
+		delivered "$t" > /dev/null && ok "$t delivered" ||
+			bad "$t not delivered"
+	done
+
+	# -v: the dialogue in swaks' style, credentials masked
+	mkmsg "$WORK/m-trace" trace
+	STDIN=$WORK/m-trace run "-v trace" 0 "~> AUTH PLAIN ****" "$SMTP" -v \
+		--url "smtp://$H:$S" $auth --auth PLAIN "$MAILTEST_ADDR2"
+	b64=$(printf '\0%s\0%s' "$MAILTEST_USER1" "$MAILTEST_PASS1" | base64)
+	if grep -q -e "$MAILTEST_PASS1" -e "$b64" "$WORK/err"; then
+		bad "-v: the password or its base64 is in the trace"
+	else
+		ok "-v: no credential in the trace"
+	fi
+	grep -q '^<- 220 ' "$WORK/err" && grep -q '^-> STARTTLS' "$WORK/err" &&
+	    grep -q '^\*\*\* TLS started' "$WORK/err" &&
+	    grep -q '^<~ 250 ' "$WORK/err" && ok "-v: ->, <-, ~>, <~, *** lines" ||
+	    bad "-v: trace lines missing"
+
 	# failures users meet: each a clear message and a non-zero exit
 	mkmsg "$WORK/m-fail" never-delivered
 	STDIN=$WORK/m-fail run "wrong password" 77 "authentication as" \
