@@ -181,7 +181,7 @@ $(B)/tests/hostile-smtp: tests/net/hostile-smtp.c tests/net/script.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LDFLAGS)
 
-test-net: $(TOOLS) $(B)/tests/hostile-smtp
+test-net: $(TOOLS) $(B)/tests/hostile-smtp $(B)/tests/tools/maxrss
 	@sh tests/net/e2e-smtp.sh $(B)
 
 bench: all
@@ -221,6 +221,7 @@ install: all emlkit.pc
 	install -m 755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libemlkit.so
 	install -m 644 lib/eml.h $(DESTDIR)$(INCDIR)
+	install -m 644 lib/net/eml_net.h $(DESTDIR)$(INCDIR)
 	install -m 644 emlkit.pc $(DESTDIR)$(PKGDIR)
 	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(wildcard docs/*.3),install -m 644 $(wildcard docs/*.3) $(DESTDIR)$(MANDIR)/man3)

@@ -52,6 +52,8 @@ struct msg {
 	/* reader state */
 	off_t pos;
 	size_t si;
+	int progress;		/* a progress line on stderr (a terminal) */
+	off_t shown;
 };
 
 struct opts {
@@ -311,6 +313,15 @@ msg_read(void *ctx, void *buf, size_t n)
 	if (r == 0)
 		return -1;	/* the spool shrank under us */
 	m->pos += r;
+	/* a progress line for long transfers, only on a terminal */
+	if (m->progress && (m->pos - m->shown >= (1 << 20) ||
+	    m->pos == m->size)) {
+		m->shown = m->pos;
+		fprintf(stderr, "\reml-smtp: %.1f of %.1f MB sent (%d%%)%s",
+		    m->pos / 1048576.0, m->size / 1048576.0,
+		    (int)(100.0 * (double)m->pos / (double)m->size),
+		    m->pos == m->size ? "\n" : "");
+	}
 	return (long)r;
 }
 
@@ -435,7 +446,12 @@ send_msg(struct session *se, struct msg *m, const char *label)
 	}
 	m->pos = 0;
 	m->si = 0;
+	m->shown = 0;
+	m->progress = m->size > 4 * (1 << 20) && !se->n->verbose &&
+	    isatty(2);
 	r = eml_smtp_send(se->smtp, &env, msg_read, m);
+	if (m->progress && m->shown != m->size)
+		fputc('\n', stderr);
 	for (i = 0; i < nrcpt; i++)
 		if ((code = eml_smtp_rcpt_status(se->smtp, i, &text)) > 0)
 			tool_warn(label, "recipient <%s> refused: %s",

@@ -158,10 +158,11 @@ if servers; then
 			printf '\n%s\n.leading dot\n..two dots\nno final newline' "$2"
 		} > "$1"
 	}
-	# delivered TAG: the file in bob's Maildir holding TAG (waits 10 s)
+	# delivered TAG [TRIES]: the file in bob's Maildir holding TAG
+	# (waits TRIES tenths of a second, default 30 s)
 	delivered() {
 		i=0
-		while [ $i -lt 100 ]; do
+		while [ $i -lt "${2:-300}" ]; do
 			f=$(grep -l -F -- "Subject: $1" "$MD"/new/* "$MD"/cur/* \
 				2>/dev/null | head -1)
 			[ -n "$f" ] && { echo "$f"; return 0; }
@@ -258,6 +259,32 @@ EOF
 			bad "$t not delivered"
 	done
 
+	# --batch MAILDIR: cur/ and new/ in name order
+	mkdir -p "$WORK/md/cur" "$WORK/md/new" "$WORK/md/tmp"
+	mkmsg "$WORK/md/cur/1.x:2,S" maildir-1
+	mkmsg "$WORK/md/new/2.x" maildir-2
+	run "--batch Maildir: 2 messages" 0 "" "$SMTP" --url "smtp://$H:$S" \
+		$auth --batch "$WORK/md" "$MAILTEST_ADDR2"
+	for t in maildir-1 maildir-2; do
+		delivered "$t" > /dev/null && ok "$t delivered" ||
+			bad "$t not delivered"
+	done
+
+	# -v: the dialogue in swaks' style, credentials masked
+	mkmsg "$WORK/m-trace" trace
+	STDIN=$WORK/m-trace run "-v trace" 0 "~> AUTH PLAIN ****" "$SMTP" -v \
+		--url "smtp://$H:$S" $auth --auth PLAIN "$MAILTEST_ADDR2"
+	b64=$(printf '\0%s\0%s' "$MAILTEST_USER1" "$MAILTEST_PASS1" | base64)
+	if grep -q -e "$MAILTEST_PASS1" -e "$b64" "$WORK/err"; then
+		bad "-v: the password or its base64 is in the trace"
+	else
+		ok "-v: no credential in the trace"
+	fi
+	grep -q '^<- 220 ' "$WORK/err" && grep -q '^-> STARTTLS' "$WORK/err" &&
+	    grep -q '^\*\*\* TLS started' "$WORK/err" &&
+	    grep -q '^<~ 250 ' "$WORK/err" && ok "-v: ->, <-, ~>, <~, *** lines" ||
+	    bad "-v: trace lines missing"
+
 	# failures users meet: each a clear message and a non-zero exit
 	mkmsg "$WORK/m-fail" never-delivered
 	STDIN=$WORK/m-fail run "wrong password" 77 "authentication as" \
@@ -326,9 +353,27 @@ EOF
 	{ printf 'Subject: big\n\n'; head -c 11000000 /dev/zero |
 	  tr '\0' 'x' | fold -w 76; } > "$WORK/big"
 	STDIN=$WORK/big run "SIZE: too big refused before DATA" 69 \
-		"takes at most" "$SMTP" --url "smtp://$H:$S" $auth \
-		-f "$MAILTEST_ADDR1" "$MAILTEST_ADDR2"
-	if delivered never-delivered > /dev/null 2>&1; then
+		"takes at most" "$SMTP" --url "smtp://$H:$MAILTEST_SMTP7_PORT" \
+		--cafile "$CA" -f "$MAILTEST_ADDR1" "$MAILTEST_ADDR2"
+	# 50 MB through a pipe: bounded client memory, delivered whole
+	mkmsg "$WORK/m-big50" big50
+	{ printf '\n'; head -c 50000000 /dev/zero | tr '\0' 'y' |
+	  fold -w 76; } >> "$WORK/m-big50"
+	STDIN=$WORK/m-big50 run "50 MB message sent" 0 "" sh -c \
+		'cat | "$0" "$@"' "$B/tests/tools/maxrss" "$SMTP" \
+		--url "smtp://$H:$S" $auth "$MAILTEST_ADDR2"
+	kb=$(sed -n 's/^maxrss: //p' "$WORK/err")
+	# 16 MiB; a sanitizer build (build-san) has its own overhead
+	lim=16384
+	case $B in *san*) lim=131072 ;; esac
+	if [ -n "$kb" ] && [ "$kb" -lt $lim ]; then
+		ok "50 MB message: client peak RSS $kb KiB"
+	else
+		bad "50 MB message: client peak RSS ${kb:-?} KiB"
+	fi
+	same big50 "$WORK/m-big50"
+	rm -f "$WORK/m-big50"
+	if delivered never-delivered 20 > /dev/null 2>&1; then
 		bad "a failed send delivered something"
 	else
 		ok "nothing delivered by the failures"
@@ -355,7 +400,9 @@ EOF
 		else
 			ok "no 8BITMIME: arrived 7-bit, quoted-printable"
 		fi
-		sed '1,/^$/d' "$f" | "$B/eml-qp" -d > "$WORK/dec"
+		qp=$B/eml-qp
+		[ -x "$qp" ] || qp=build/eml-qp
+		sed '1,/^$/d' "$f" | "$qp" -d > "$WORK/dec"
 		sed '1,/^$/d' "$WORK/m-eightbit-7" > "$WORK/orig"
 		if cmp -s "$WORK/orig" "$WORK/dec"; then
 			ok "no 8BITMIME: decodes to the same text"
