@@ -757,6 +757,13 @@ struct eml_sink *eml_sink_buf(struct eml_buf *b);
  * eml_sink_abort.  ctx stays the caller's. */
 struct eml_sink *eml_sink_cb(int (*write)(void *ctx, const void *p,
     size_t n), int (*close)(void *ctx), void *ctx);
+/* A sink that writes into parent without owning it: closing or aborting
+ * it leaves parent open.  For a filter chain that ends inside a larger
+ * output (one part's body in a message): build the chain on
+ * eml_sink_sub(out), close the chain, go on writing to out.  A failed
+ * write fails parent too (its error is sticky there as well).  parent
+ * must outlive it.  NULL if out of memory or parent is NULL. */
+struct eml_sink *eml_sink_sub(struct eml_sink *parent);
 /* Write n bytes (n == 0 is a no-op).  Returns EML_OK or <0. */
 int eml_sink_write(struct eml_sink *s, const void *p, size_t n);
 /* Write a NUL-terminated string. */
@@ -803,14 +810,18 @@ struct eml_sink *eml_filter_decode(struct eml_sink *next, enum eml_cte cte);
  * unknown give NULL with errno EINVAL (next is freed). */
 struct eml_sink *eml_filter_encode(struct eml_sink *next, enum eml_cte cte,
     int crlf);
-/* Convert from charset from to charset to with iconv (labels resolved as
- * eml_charset_canon does).  A multibyte character split across writes
+/* Convert from charset from to charset to with iconv.  from is read as
+ * real mail means it (eml_charset_canon: "shift_jis" is CP932,
+ * "iso-8859-1" windows-1252); to is the exact charset named when iconv
+ * knows it (else its eml_charset_canon name).  A multibyte character split across writes
  * converts right.  When to is UTF-8, bytes invalid in from become U+FFFD
- * (one per invalid byte).  When to is another charset, a character it
+ * (one per invalid byte; UTF-8 input is checked by the filter itself,
+ * one per maximal invalid subpart, and 5- and 6-byte forms are invalid).  When to is another charset, a character it
  * cannot hold (or input invalid in from) is an error, EML_ECHARSET: no
  * silent substitute, the caller picks a charset that can hold the text
- * (UTF-8 always can).  Input ending inside a character is EML_ECHARSET
- * at close (U+FFFD when to is UTF-8).  Stateful charsets (ISO-2022-JP)
+ * (UTF-8 always can; from UTF-8 to an ISO-2022 charset an ESC in the
+ * text is such a character).  Input ending inside a character is
+ * EML_ECHARSET at close (U+FFFD when to is UTF-8).  Stateful charsets (ISO-2022-JP)
  * get their final shift sequence at close.  NULL with errno EINVAL if
  * either charset is unknown to iconv (next is freed). */
 struct eml_sink *eml_filter_charset(struct eml_sink *next, const char *from,
@@ -837,6 +848,9 @@ int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
 /* Pass at most max bytes: a write that would go past max fails with
  * EML_ELIMIT and passes none of its bytes (nor does any later one). */
 struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
+/* gzip-compress (RFC 1952; what eml_input_open reads back) at level 1..9
+ * (other values: zlib's default); close writes the trailer. */
+struct eml_sink *eml_filter_gzip(struct eml_sink *next, int level);
 
 /* ------------------------------------------------------------------ */
 /* Mailbox delivery: sinks that write one message into a mailbox.      */
@@ -1028,11 +1042,43 @@ void eml_transport_event(struct eml_transport *t,
     const struct eml_event *ev);
 
 /* ------------------------------------------------------------------ */
+/* Safe file names.                                                    */
+
+#define EML_FNAME_MAX	255	/* bytes; NAME_MAX of common file systems */
+
+/*
+ * Make a file name from a message (name[0..len), UTF-8 as
+ * eml_node_disposition gives it; may be NULL) safe to create in a
+ * directory on any platform, appending it to out (NUL-terminated):
+ * - only the last path component is kept ('/' and '\' both separate);
+ * - Windows' reserved characters <>:"|?* and look-alikes of the
+ *   separators become '_', so do bytes that are not UTF-8;
+ * - control characters, bidi embeddings, overrides and isolates,
+ *   zero-width and other invisible format characters are removed;
+ * - no leading '.', '-', '~' or space, no trailing '.' or space, no
+ *   ".." (runs of dots become one);
+ * - Windows device names (CON, NUL, COM1, LPT1, "con.txt", ...) get a
+ *   leading '_';
+ * - at most max bytes (0 = EML_FNAME_MAX; less than 16 is EML_EINVAL),
+ *   cut at a character boundary, keeping an extension of up to 16;
+ * - letters and marks of every script are kept as they are.
+ * When nothing usable is left, the name is made from section and ctype:
+ * "part-1.2.pdf" ("part-1.bin" without them).  Returns EML_OK,
+ * EML_EINVAL, EML_ENOMEM or EML_ELIMIT (out->max; out is left as it
+ * was).
+ */
+int eml_fname_safe(const char *name, size_t len, const char *ctype,
+    const char *section, size_t max, struct eml_buf *out);
+
+/* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
 
 /* Serialise msg exactly as parsed (byte-identical to the input when it
  * was not modified).  Appends to out. */
 int eml_msg_write(const struct eml_msg *msg, struct eml_buf *out);
+/* The same into a sink, piece by piece (nothing is copied); out is not
+ * closed.  Returns EML_OK or the sink's error. */
+int eml_msg_write_sink(const struct eml_msg *msg, struct eml_sink *out);
 
 /* A message under construction.  Headers are kept in order; parts are a
  * tree.  All strings are copied in. */
@@ -1062,6 +1108,16 @@ int eml_build_set_text(struct eml_build *b, const char *subtype,
  * data.  The message becomes multipart/mixed if it was not. */
 int eml_build_attach(struct eml_build *b, const char *ctype,
     const char *filename, const void *data, size_t len);
+/* The same with the data read from fd when the message is written: from
+ * its current offset to end of file, base64-encoded as it is read, so it
+ * never has to fit in memory.  fd is not closed and must stay open until
+ * the write; a second write reads on from where the first stopped (for
+ * a file, lseek it back first).  A message ctype (message/rfc822...) becomes
+ * application/octet-stream (its body cannot be checked for 7bit/8bit
+ * lines first, and RFC 2046 5.2.1 forbids base64 there).  A read error
+ * makes the write fail with EML_EIO. */
+int eml_build_attach_fd(struct eml_build *b, const char *ctype,
+    const char *filename, int fd);
 /* Serialise with eol "\r\n" or "\n": bodies get base64 or QP as needed
  * with lines under 76 columns, boundaries that cannot occur in the
  * content.  A build from a parsed message keeps that message's own line
@@ -1069,6 +1125,17 @@ int eml_build_attach(struct eml_build *b, const char *ctype,
  * left as it was.  Returns EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT. */
 int eml_build_write(const struct eml_build *b, const char *eol,
     struct eml_buf *out);
+/* The same into a sink, written as it is encoded (attachments from
+ * descriptors are read and encoded on the way): no output is held in
+ * memory.  The boundary is 128 random bits after "=_emlkit_", which
+ * base64 and quoted-printable output cannot contain; what goes out
+ * unencoded (7bit text, message/rfc822 parts, a parsed body, file names)
+ * is searched for it.  out is not closed.  On error out has a partial
+ * message: abort it (eml_sink_abort discards a delivery sink).  Returns
+ * EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT, EML_EIO or the sink's
+ * error. */
+int eml_build_write_sink(const struct eml_build *b, const char *eol,
+    struct eml_sink *out);
 
 /* ------------------------------------------------------------------ */
 /* Streaming edits: rules applied while copying the parser's raw       */
@@ -1259,6 +1326,11 @@ struct eml_mbox_event {
 	size_t len;
 	uint64_t offset;	/* input offset of data[0] */
 	unsigned long index;	/* 1-based message number */
+	/* END: "From " lines inside the message that do not follow a blank
+	 * line, so are body text (RFC 4155), left unquoted by an mboxo
+	 * writer (EML_D_MBOX_FROM_UNQUOTED); and the offset of the first. */
+	unsigned long from_unquoted;
+	uint64_t from_unquoted_offset;
 };
 /* Next event: 1, 0 (need more input), <0 error.  Same rules as the
  * parser: data points into the fed buffer or the splitter's own. */

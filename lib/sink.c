@@ -283,6 +283,37 @@ eml_sink_cb(int (*write)(void *ctx, const void *p, size_t n),
 	return &c->s;
 }
 
+/* ---- a sink inside another ---- */
+
+struct sub_sink {
+	struct eml_sink s;
+	struct eml_sink *parent;
+};
+
+static int
+sub_write(struct eml_sink *s, const void *p, size_t n)
+{
+	return eml_sink_write(((struct sub_sink *)s)->parent, p, n);
+}
+
+static const struct emli_sink_ops sub_ops = { sub_write, NULL, NULL };
+
+struct eml_sink *
+eml_sink_sub(struct eml_sink *parent)
+{
+	struct sub_sink *u;
+
+	if (parent == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	u = (struct sub_sink *)emli_sink_new(sizeof(*u), &sub_ops, NULL, 0);
+	if (u == NULL)
+		return NULL;
+	u->parent = parent;
+	return &u->s;
+}
+
 /* ---- byte limit ---- */
 
 struct limit_sink {

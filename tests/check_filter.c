@@ -128,6 +128,8 @@ static struct eml_sink *mk_utf8_utf8(struct eml_sink *n)
 { return eml_filter_charset(n, "utf-8", "UTF-8"); }
 static struct eml_sink *mk_utf8_jis(struct eml_sink *n)
 { return eml_filter_charset(n, "utf-8", "ISO-2022-JP"); }
+static struct eml_sink *mk_utf8_cp932(struct eml_sink *n)
+{ return eml_filter_charset(n, "utf-8", "CP932"); }
 static struct eml_sink *mk_jis_utf8(struct eml_sink *n)
 { return eml_filter_charset(n, "iso-2022-jp", "utf-8"); }
 static struct eml_sink *mk_sjis_utf8(struct eml_sink *n)
@@ -225,6 +227,11 @@ static const struct fcase {
 	{ mk_utf8_jis, S("\xe6\x97\xa5\xe6\x9c\xac!"),
 	  S("\x1b$BF|K\\\x1b(B!"), EML_OK },
 	{ mk_utf8_jis, S("\xe6\x97\xa5"), S("\x1b$BF|\x1b(B"), EML_OK },
+	/* no silent substitutes: glibc's one-way yen -> 0x5C, an ESC that
+	 * would read as a shift */
+	{ mk_utf8_cp932, S("\xe6\x97\xa5"), S("\x93\xfa"), EML_OK },
+	{ mk_utf8_cp932, S("a\xc2\xa5"), "", 0, EML_ECHARSET },
+	{ mk_utf8_jis, S("a\x1b$Bb"), "", 0, EML_ECHARSET },
 	{ mk_jis_utf8, S("\x1b$BF|K\\\x1b(B!"),
 	  S("\xe6\x97\xa5\xe6\x9c\xac!"), EML_OK },
 	{ mk_sjis_utf8, S("\x93\xfa\x96\x7b"), S("\xe6\x97\xa5\xe6\x9c\xac"),
