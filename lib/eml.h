@@ -1288,7 +1288,11 @@ int eml_edit_set_param(struct eml_edit *e, const char *section,
  * charset parameter are set to match.  QP is binary-safe (CR and LF
  * encoded) for other than text/ *.  A body in a charset iconv does not
  * know keeps its charset; an unknown target, or text the target cannot
- * hold, fails the edit (EML_ECHARSET: pick UTF-8). */
+ * hold, fails the edit (EML_ECHARSET: pick UTF-8).  No re-encoded line
+ * may be a delimiter of a multipart around the part (RFC 2046 5.1.1):
+ * QP output writes a line's leading '-' as =2D; bytes written as they
+ * are (7bit, 8bit, binary, raw replacements) that hold such a line fail
+ * the edit with EML_EFORMAT (use QP or base64). */
 int eml_edit_reencode(struct eml_edit *e, const char *section, int cte,
     const char *charset);
 /* SMTP without 8BITMIME (RFC 6152): every 8bit or binary leaf becomes
@@ -1306,7 +1310,9 @@ int eml_edit_set_callback(struct eml_edit *e,
 
 /* Feed input; writes what is decided to the sink.  Returns EML_OK or
  * <0 (sticky): the sink's error, EML_ENOMEM, EML_ELIMIT (a held header
- * block over its cap), EML_ECHARSET, or the callback's. */
+ * block over its cap), EML_ECHARSET, EML_EFORMAT (see _reencode), the
+ * callback's, or the replacement source's.  After an error the output
+ * is incomplete: abort the sink (a delivery sink then discards it). */
 int eml_edit_feed(struct eml_edit *e, const void *buf, size_t len);
 /* Input ended: write the rest.  Does not close the sink. */
 int eml_edit_finish(struct eml_edit *e);
