@@ -70,7 +70,7 @@ struct state {
 	int hold_over;
 	/* per input */
 	unsigned long nsel;		/* selected messages in this input */
-	const char *cur_name;
+	char *cur_name;			/* a copy: src->name may be freed */
 	int cur_multi;
 	/* overall */
 	int any;
@@ -271,10 +271,13 @@ static void
 drain(struct state *s, const struct tool_src *src)
 {
 	struct eml_event ev;
-	int r;
+	int r = 0;
 
-	while (!decided(s) && (r = eml_parser_next(s->p, &ev)) > 0)
-		on_event(s, &ev);
+	/* Drained to the end of what was fed even once decided: the
+	 * parser may hold on to the fed buffer until then. */
+	while ((r = eml_parser_next(s->p, &ev)) > 0)
+		if (!decided(s))
+			on_event(s, &ev);
 	if (!decided(s) && r < 0 && !s->failed) {
 		tool_warn_src(src, 0, "%s", eml_parser_errmsg(s->p));
 		s->failed = 1;
@@ -345,6 +348,7 @@ input_done(struct state *s)
 		tool_puts(s->cur_name);
 		tool_puts("\n");
 	}
+	free(s->cur_name);
 	s->cur_name = NULL;
 	s->nsel = 0;
 }
@@ -367,7 +371,7 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		if (s->cur_name == NULL || strcmp(s->cur_name, src->name) != 0 ||
 		    src->index == 1) {
 			input_done(s);
-			s->cur_name = src->name;
+			s->cur_name = xstrdup(src->name);
 			s->cur_multi = src->multi;
 		}
 		eml_parser_reset(s->p);
@@ -381,20 +385,31 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		    eml_buf_add(&s->hold, data, len) != EML_OK)
 			s->hold_over = 1;
 		if (decided(s) || s->failed)
-			return 0;
+			return keep ? 0 : TOOL_SKIP_REST;
 		if (eml_parser_feed(s->p, data, len) != EML_OK) {
 			s->failed = 1;
 			s->error = 1;
 			return 1;
 		}
 		drain(s, src);
-		return 0;
+		/* Decided: the rest of the message is not even read. */
+		return decided(s) && !keep ? TOOL_SKIP_REST : 0;
 	case TOOL_END:
 		if (!decided(s) && !s->failed) {
 			eml_parser_finish(s->p);
 			drain(s, src);
 			if (s->body && s->in_text && s->line.len > 0)
 				text_line(s, s->line.data, s->line.len);
+		}
+		/* Finished and drained also when decided early, so no
+		 * half-scanned field is left for the next message
+		 * (eml_parser_reset keeps p->hscan: see the closing note). */
+		if (!s->failed) {
+			struct eml_event ev;
+
+			eml_parser_finish(s->p);
+			while (eml_parser_next(s->p, &ev) > 0)
+				;
 		}
 		if (s->failed)
 			return 1;

@@ -219,10 +219,14 @@ static int
 drain(struct state *s, const struct tool_src *src)
 {
 	struct eml_event ev;
-	int r;
+	int r = 0;
 
-	while (!s->done && (r = eml_parser_next(s->p, &ev)) > 0)
-		handle(s, &ev, src);
+	/* Drained to the end of what was fed even once the header block
+	 * is over: the parser may hold on to the fed buffer until then
+	 * (eml_parser_feed). */
+	while ((r = eml_parser_next(s->p, &ev)) > 0)
+		if (!s->done)
+			handle(s, &ev, src);
 	if (!s->done && r < 0) {
 		tool_warn_src(src, 0, "%s", eml_parser_errmsg(s->p));
 		s->failed = 1;
@@ -246,18 +250,21 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		/* After the header block the parser is not fed: the
 		 * bodies are read past, not parsed. */
 		if (s->done || s->failed)
-			return 0;
+			return TOOL_SKIP_REST;
 		if (eml_parser_feed(s->p, data, len) != EML_OK) {
 			tool_warn_src(src, 0, "parser misuse");
 			s->failed = 1;
 			return 1;
 		}
-		return drain(s, src);
+		if (drain(s, src))
+			return 1;
+		return s->done ? TOOL_SKIP_REST : 0;
 	case TOOL_END:
-		if (s->done)
-			return 0;
 		if (s->failed)
 			return 1;
+		/* Finished and drained also when the rest was skipped, so
+		 * no half-scanned field is left for the next message
+		 * (eml_parser_reset keeps p->hscan: see the closing note). */
 		eml_parser_finish(s->p);
 		return drain(s, src);
 	}
