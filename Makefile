@@ -12,7 +12,7 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
-LDLIBS_LIB := -lz
+LDLIBS_LIB := -lz -lcrypto
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -116,10 +116,10 @@ fuzz-build:
 	@set -e; for t in $(FUZZ_T); do \
 		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Ilib -Ifuzz \
 			-o $(FUZZ_B)/libfuzzer/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/libfuzzer/libemlkit.a -lz; \
+			$(FUZZ_B)/libfuzzer/libemlkit.a -lz -lcrypto; \
 		AFL_QUIET=1 afl-clang-fast -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 			-Ilib -Ifuzz -o $(FUZZ_B)/afl/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/afl/libemlkit.a -lz; \
+			$(FUZZ_B)/afl/libemlkit.a -lz -lcrypto; \
 	done
 	@echo "fuzz-build: $(words $(FUZZ_T)) harnesses in $(FUZZ_B)/libfuzzer and $(FUZZ_B)/afl"
 
@@ -166,6 +166,12 @@ bench: all
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
 
+# Generated tricky messages through emlkit and GMime (tests/diff/):
+# agreement and each class of difference.  Not part of `make check`.
+diff-test: $(B)/libemlkit.a
+	-@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory -C tests/diff B=$(abspath $(B))
+
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 		$(DESTDIR)$(PKGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
@@ -187,7 +193,7 @@ clean:
 FORCE:
 
 .PHONY: all deps demo check test-unit test-tools bench install clean FORCE \
-	fuzz fuzz-build fuzz-replay
+	fuzz fuzz-build fuzz-replay diff-test
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
 	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d)

@@ -86,6 +86,21 @@ skip_run(struct ap *p, size_t i, int open, int close, int *closed_r)
 	return p->len;
 }
 
+/*
+ * An unterminated quoted string would swallow the rest of the field and
+ * the address in it ('"Doe <jd@x>'): end it before the first '<' that a
+ * '>' follows, so the mailbox survives (the defect is already set).
+ */
+static size_t
+quote_cut(const struct ap *p, size_t i, size_t j)
+{
+	const char *lt = memchr(p->v + i + 1, '<', j - i - 1);
+
+	if (lt != NULL && memchr(lt, '>', (size_t)(p->v + j - lt)) != NULL)
+		return (size_t)(lt - p->v);
+	return j;
+}
+
 static int
 add_tok(struct ap *p, int type, size_t s, size_t e, int ws, int closed)
 {
@@ -130,6 +145,8 @@ tokenize(struct ap *p)
 		case '"':
 			type = T_QUOTED;
 			j = skip_run(p, i, '"', '"', &closed);
+			if (!closed)
+				j = quote_cut(p, i, j);
 			break;
 		case '(':
 			type = T_COMMENT;
@@ -237,9 +254,28 @@ add_spec(struct ap *p, struct eml_buf *b, size_t a, size_t e)
 	int r = EML_OK;
 
 	for (k = a; k < e && r == EML_OK; k++) {
-		if (p->t[k].type != T_COMMENT)
-			r = eml_buf_add(b, p->v + p->t[k].s,
-			    p->t[k].e - p->t[k].s);
+		const struct tok *t = &p->t[k];
+		size_t i;
+
+		if (t->type == T_COMMENT)
+			continue;
+		if (t->type != T_QUOTED) {
+			r = eml_buf_add(b, p->v + t->s, t->e - t->s);
+			continue;
+		}
+		/* RFC 5322 3.2.4: a fold in a quoted string is not part of
+		 * it; a CR or LF that is not a fold stays (and makes the
+		 * address invalid) */
+		for (i = t->s; i < t->e && r == EML_OK; i++) {
+			if (p->v[i] == '\r' && i + 2 < t->e &&
+			    p->v[i + 1] == '\n' && EMLI_WSP(p->v[i + 2]))
+				i++;
+			else if (p->v[i] == '\n' && i + 1 < t->e &&
+			    EMLI_WSP(p->v[i + 1]))
+				;
+			else
+				r = eml_buf_addc(b, p->v[i]);
+		}
 	}
 	return r;
 }
@@ -277,7 +313,7 @@ finish_text(struct ap *p, char **out)
 	struct eml_buf *b = &p->b, *c = &p->c;
 	struct eml_defects def = { { 0 } };
 	size_t i;
-	int r, high = 0, guessed = 0;
+	int r, high = 0;
 
 	*out = NULL;
 	squeeze(b);
@@ -301,8 +337,7 @@ finish_text(struct ap *p, char **out)
 			return EML_OK;
 	} else if (high && !eml_utf8_valid(b->data, b->len)) {
 		eml_buf_reset(c);
-		r = eml_charset_to_utf8(p->fallback ? p->fallback :
-		    EMLI_FALLBACK, b->data, b->len, NULL, c, &guessed);
+		r = eml_charset_fallback(p->fallback, b->data, b->len, c);
 		if (r != EML_OK)
 			return r;
 		eml_buf_reset(b);
@@ -315,18 +350,108 @@ finish_text(struct ap *p, char **out)
 	return EML_OK;
 }
 
-/* Take p->b as an address (caller frees) or NULL if empty. */
+/* RFC 5322 3.2.3: atext, plus 8-bit bytes for RFC 6532 UTF-8. */
+static int
+is_atext(int c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80)
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/*
+ * Is s[0..n) an addr-spec (RFC 5322 3.4.1) as the email field may hold
+ * it?  local-part "@" domain with
+ *   local-part = word *("." word), word = 1*atext / quoted-string
+ *     (RFC 5322 4.4 obs-local-part; empty words, "a..b" as Japanese
+ *     carriers write, are tolerated: they hold no markup)
+ *   domain = 1*atext *("." 1*atext) / "[" 1*(ALNUM / "." / ":" / "-") "]"
+ *     (RFC 5321 4.1.3 address literals; dtext would allow markup)
+ * No CTL, CR, LF, NUL, '<' or '>' anywhere, not even quoted: *control_r
+ * says so (EML_D_ADDR_CONTROL).  Returns 1 if valid.
+ */
+int
+emli_addr_spec_ok(const char *s, size_t n, int *control_r)
+{
+	size_t i = 0, lab;
+	int c;
+
+	*control_r = 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7F || c == '<' || c == '>') {
+			*control_r = 1;
+			return 0;
+		}
+	}
+	/* local-part */
+	i = 0;
+	while (i < n && s[i] != '@') {
+		c = (unsigned char)s[i];
+		if (c == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\' && ++i >= n)
+					return 0;
+			if (i >= n)
+				return 0;	/* unterminated */
+			i++;
+			if (i < n && s[i] != '.' && s[i] != '@')
+				return 0;
+		} else if (c == '.' || is_atext(c)) {
+			i++;
+		} else
+			return 0;
+	}
+	if (i == 0 || i >= n || s[0] == '.')
+		return 0;
+	i++;			/* '@' */
+	if (i >= n)
+		return 0;
+	if (s[i] == '[') {
+		for (i++; i < n && s[i] != ']'; i++) {
+			c = (unsigned char)s[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '.' || c == ':' ||
+			    c == '-')) {
+				*control_r = 1;	/* markup in brackets */
+				return 0;
+			}
+		}
+		return i + 1 == n && s[i - 1] != '[';
+	}
+	for (lab = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (is_atext(c))
+			lab++;
+		else
+			return 0;	/* a second '@', '"', '[' ... */
+	}
+	return lab > 0;
+}
+
+/* Take p->b as an address (caller frees) or NULL if it is empty or not
+ * a valid addr-spec; the email field never holds anything else. */
 static int
 finish_spec(struct ap *p, char **out)
 {
-	const char *at;
+	int control;
 
 	*out = NULL;
 	if (p->b.len == 0)
 		return EML_OK;
-	at = memchr(p->b.data, '@', p->b.len);
-	if (at == NULL || at == p->b.data || at == p->b.data + p->b.len - 1)
-		DEFECT(p);
+	if (!emli_addr_spec_ok(p->b.data, p->b.len, &control)) {
+		if (control)
+			eml_defects_set(&p->l->defects, EML_D_ADDR_CONTROL);
+		else
+			DEFECT(p);
+		eml_buf_reset(&p->b);
+		return EML_OK;
+	}
 	if ((*out = eml_buf_steal(&p->b)) == NULL)
 		return EML_ENOMEM;
 	return EML_OK;
@@ -421,9 +546,10 @@ do_angle(struct ap *p, size_t a, size_t lt, size_t gt, size_t e)
 	if (is_sp(p, k, '@')) {
 		for (m = k; m < gt && !is_sp(p, m, ':'); m++)
 			;
-		if (m < gt)
+		if (m < gt) {
 			k = m + 1;
-		else
+			eml_defects_set(&p->l->defects, EML_D_ADDR_OBS_ROUTE);
+		} else
 			DEFECT(p);
 	}
 	eml_buf_reset(&p->b);
@@ -528,8 +654,10 @@ do_bare(struct ap *p, size_t a, size_t e)
 				continue;
 			eml_buf_reset(&p->b);
 			if ((r = add_spec(p, &p->b, wa, wb)) != EML_OK ||
-			    (r = finish_spec(p, &email)) != EML_OK ||
-			    (r = emit(p, NULL, email)) != EML_OK)
+			    (r = finish_spec(p, &email)) != EML_OK)
+				return r;
+			if (email != NULL && (r = emit(p, NULL, email)) !=
+			    EML_OK)
 				return r;
 		}
 		return EML_OK;
@@ -564,6 +692,8 @@ do_bare(struct ap *p, size_t a, size_t e)
 		goto fail;
 	if ((r = finish_text(p, &name)) != EML_OK)
 		goto fail;
+	if (name == NULL && email == NULL)
+		return EML_OK;
 	return emit(p, name, email);
 fail:
 	free(name);
@@ -620,7 +750,24 @@ parse(struct ap *p)
 				has_at = 1;
 			if (t->c == '<') {
 				if (lt != SIZE_MAX) {
-					DEFECT(p);	/* "<a@b> <c@d>" */
+					/* "<a@x> "name" <b@y>", "A <a@x>
+					 * <b@y>": two mailboxes where one
+					 * was meant, a spoofing trick.  The
+					 * words before the second '<' are
+					 * its display name, not the first
+					 * one's: end this element after the
+					 * first '>' and its comments. */
+					size_t k = gt + 1;
+
+					eml_defects_set(&p->l->defects,
+					    EML_D_ADDR_SPOOF);
+					while (k < j && is_sp(p, k, '>'))
+						k++;
+					while (k < j &&
+					    p->t[k].type == T_COMMENT)
+						k++;
+					if (gt < j && k < j)
+						j = k;
 					break;
 				}
 				lt = j;

@@ -3,8 +3,10 @@
  *
  * The decoder is lenient the way mail needs it: whitespace is skipped,
  * other bytes outside the alphabet are skipped and counted, missing
- * padding is tolerated and data after "=" keeps decoding (concatenated
- * base64 bodies exist).  It is also fast: runs of clean alphabet bytes go
+ * padding is tolerated.  It also knows where the data ends, since list
+ * software appends plain-text footers to base64 bodies: after the '='
+ * that completes a group, or at a line that does not start like base64
+ * (see dec_byte).  It is also fast: runs of clean alphabet bytes go
  * through an AVX2 or SSSE3 kernel chosen at run time, with a table-driven
  * scalar loop for everything else.  Both paths implement the same rule
  * for every byte, so their output is identical for any input and any
@@ -126,6 +128,7 @@ void
 eml_b64_dec_init(struct eml_b64_dec *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->bol = 1;
 }
 
 #ifdef B64_X86
@@ -254,13 +257,42 @@ dec_avx2(const unsigned char **pp, const unsigned char *end,
 }
 #endif /* B64_X86 */
 
+/* A byte after the end of the data: only the padding still owed and
+ * blanks belong to the data; the rest is trailing text. */
+static inline void
+after_end(struct eml_b64_dec *s, unsigned char c)
+{
+	unsigned v = dtab[c];
+
+	if (v == C_PAD && s->padneed > 0) {
+		s->padneed--;
+		s->pad++;
+		return;
+	}
+	if (v == C_WS)
+		return;
+	if (s->padneed > 0 || v == C_PAD) {
+		s->badpad++;	/* "Zg=x" or "Zg===" */
+		s->padneed = 0;
+		if (v == C_PAD)
+			return;
+	}
+	s->trailing++;
+}
+
 /* The one rule for a byte that is not part of a clean group. */
 static inline unsigned char *
 dec_byte(struct eml_b64_dec *s, unsigned char c, unsigned char *o)
 {
 	unsigned v = dtab[c];
 
+	if (s->ended) {
+		after_end(s, c);
+		return o;
+	}
 	if (v < 64) {
+		s->bol = 0;
+		s->started = 1;
 		s->acc = (s->acc << 6) | v;
 		if (++s->nacc == 4) {
 			*o++ = (unsigned char)(s->acc >> 16);
@@ -271,20 +303,39 @@ dec_byte(struct eml_b64_dec *s, unsigned char c, unsigned char *o)
 		}
 	} else if (v == C_PAD) {
 		/*
-		 * '=' ends the group: flush the whole bytes it holds.  A
-		 * lone sextet cannot make a byte and is dropped.  Decoding
-		 * goes on after it (lenient, as GMime): "QQ==QQ==" is "AA".
+		 * RFC 4648 3.3 / RFC 2045 6.8: '=' after two or three
+		 * sextets ends the data (as Python's decoder does); what
+		 * follows is not base64 of this body.  A '=' where no group
+		 * can end is misplaced: skipped, and a lone sextet before it
+		 * (no whole byte) dropped.
 		 */
 		s->pad++;
+		s->bol = 0;
 		if (s->nacc == 2) {
 			*o++ = (unsigned char)(s->acc >> 4);
+			s->padneed = 1;
+			s->ended = 1;
 		} else if (s->nacc == 3) {
 			*o++ = (unsigned char)(s->acc >> 10);
 			*o++ = (unsigned char)(s->acc >> 2);
+			s->ended = 1;
+		} else {
+			s->badpad++;
 		}
 		s->acc = 0;
 		s->nacc = 0;
-	} else if (v == C_BAD) {
+	} else if (v == C_WS) {
+		if (c == '\n')
+			s->bol = 1;
+	} else if (s->bol && s->started) {
+		/*
+		 * A line that starts with a byte base64 never has, after
+		 * the data began: a footer ("-- ", "____", "[list] ...").
+		 * Not decoded (issue: Mailman appends one to real mail).
+		 */
+		s->ended = 1;
+		s->trailing++;	/* finish flushes a partial group */
+	} else {
 		s->garbage++;
 	}
 	return o;
@@ -294,13 +345,19 @@ size_t
 eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
     void *out)
 {
-	const unsigned char *p = in, *end = p + len;
+	const unsigned char *p = in, *end = p + len, *p0;
 	unsigned char *o = out;
 	unsigned a, b, c, d;
 	int impl = pick_impl();
 
 	while (p < end) {
+		if (s->ended) {
+			while (p < end)
+				after_end(s, *p++);
+			break;
+		}
 		if (s->nacc == 0) {
+			p0 = p;
 #ifdef B64_X86
 			if (impl == IMPL_AVX2)
 				o += dec_avx2(&p, end, o);
@@ -324,6 +381,11 @@ eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
 				o += 3;
 				p += 4;
 			}
+			/* The fast paths take alphabet bytes only. */
+			if (p != p0) {
+				s->bol = 0;
+				s->started = 1;
+			}
 			if (p >= end)
 				break;
 		}
@@ -344,8 +406,11 @@ eml_b64_dec_finish(struct eml_b64_dec *s, void *out)
 		*o++ = (unsigned char)(s->acc >> 10);
 		*o++ = (unsigned char)(s->acc >> 2);
 	}
+	if (s->nacc != 0 || s->padneed > 0)
+		s->badpad++;
 	s->acc = 0;
 	s->nacc = 0;
+	s->padneed = 0;
 	return (size_t)(o - (unsigned char *)out);
 }
 

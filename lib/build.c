@@ -36,7 +36,6 @@
 #define BUILD_LINE_MAX		78	/* RFC 5322 2.1.1 "SHOULD" */
 #define BOUNDARY_PREFIX		"=_emlkit_"
 #define BOUNDARY_TRIES		16
-#define B64_CHUNK		(48 * 1024)	/* multiple of 3 */
 
 struct bhdr {
 	char *name;		/* NUL-terminated copy */
@@ -50,8 +49,9 @@ struct bhdr {
 struct batt {
 	char *ctype;		/* lower-case "type/subtype" */
 	char *filename;		/* UTF-8, NULL = none */
-	char *data;
+	char *data;		/* NULL when read from fd */
 	size_t len;
+	int fd;			/* read at write time, or -1 */
 };
 
 struct eml_build {
@@ -593,9 +593,10 @@ guess_ctype(const char *filename)
 	return "application/octet-stream";
 }
 
-int
-eml_build_attach(struct eml_build *b, const char *ctype,
-    const char *filename, const void *data, size_t len)
+/* The common part of eml_build_attach and eml_build_attach_fd. */
+static int
+attach(struct eml_build *b, const char *ctype, const char *filename,
+    const void *data, size_t len, int fd)
 {
 	struct batt *a, *na;
 	size_t cap, i;
@@ -620,105 +621,183 @@ eml_build_attach(struct eml_build *b, const char *ctype,
 	}
 	a = &b->a[b->na];
 	memset(a, 0, sizeof(*a));
+	a->fd = fd;
 	if ((a->ctype = dupn(ctype, strlen(ctype))) == NULL ||
 	    (filename != NULL &&
 	    (a->filename = dupn(filename, strlen(filename))) == NULL) ||
-	    (a->data = dupn(data != NULL ? data : "", len)) == NULL) {
+	    (fd < 0 &&
+	    (a->data = dupn(data != NULL ? data : "", len)) == NULL)) {
 		att_free(a);
 		return EML_ENOMEM;
 	}
 	for (i = 0; a->ctype[i] != '\0'; i++)
 		a->ctype[i] = EMLI_LOWER(a->ctype[i]);
-	a->len = len;
+	a->len = fd < 0 ? len : 0;
 	b->na++;
 	return EML_OK;
 }
 
+int
+eml_build_attach(struct eml_build *b, const char *ctype,
+    const char *filename, const void *data, size_t len)
+{
+	return attach(b, ctype, filename, data, len, -1);
+}
+
+int
+eml_build_attach_fd(struct eml_build *b, const char *ctype,
+    const char *filename, int fd)
+{
+	if (fd < 0)
+		return EML_EINVAL;
+	return attach(b, ctype, filename, NULL, 0, fd);
+}
+
 /* ------------------------------------------------------------------ */
-/* Encoding bodies.                                                     */
+/* Encoding bodies, written as they are encoded.                        */
+
+/*
+ * Everything goes to the caller's sink through this one, which
+ * remembers the last byte written: a part must end with a line end, and
+ * whether it does is known only from what went out.
+ */
+struct track {
+	struct eml_sink s;
+	struct eml_sink *out;
+	int last;		/* last byte written, -1: none since reset */
+};
 
 static int
-add_eol_if_missing(struct eml_buf *o, const char *eol)
+track_write(struct eml_sink *s, const void *p, size_t n)
 {
-	if (o->len > 0 && o->data[o->len - 1] == '\n')
-		return EML_OK;
-	return eml_buf_adds(o, eol);
-}
-
-static int
-buf_err(const struct eml_buf *o, size_t n)
-{
-	return o->max != 0 && o->len + n > o->max ? EML_ELIMIT : EML_ENOMEM;
-}
-
-static int
-b64_body(const char *p, size_t n, const char *eol, struct eml_buf *o)
-{
-	struct eml_b64_enc s;
-	size_t k, w;
-	char *dst;
-
-	eml_b64_enc_init(&s, strcmp(eol, "\r\n") == 0);
-	while (n > 0) {
-		k = EMLI_MIN(n, (size_t)B64_CHUNK);
-		if ((dst = eml_buf_reserve(o, EML_B64_ENCODED_MAX(k))) == NULL)
-			return buf_err(o, EML_B64_ENCODED_MAX(k));
-		w = eml_b64_enc_step(&s, p, k, dst);
-		o->len += w;
-		p += k;
-		n -= k;
-	}
-	if ((dst = eml_buf_reserve(o, 16)) == NULL)
-		return buf_err(o, 16);
-	o->len += eml_b64_enc_finish(&s, dst);
-	o->data[o->len] = '\0';
-	return add_eol_if_missing(o, eol);
-}
-
-/* Text with its line breaks as LF only (CRLF -> LF); a CR alone is
- * kept. */
-static int
-text_lf(const char *p, size_t n, struct eml_buf *o)
-{
-	size_t i, start = 0;
+	struct track *t = (struct track *)s;
 	int r;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			if ((r = eml_buf_add(o, p + start, i - start)) != 0)
+	if ((r = eml_sink_write(t->out, p, n)) < 0)
+		return r;
+	t->last = ((const unsigned char *)p)[n - 1];
+	return EML_OK;
+}
+
+static const struct emli_sink_ops track_ops = { track_write, NULL, NULL };
+
+static int
+put(struct track *t, const void *p, size_t n)
+{
+	return eml_sink_write(&t->s, p, n);
+}
+
+static int
+puts_(struct track *t, const char *s)
+{
+	return eml_sink_puts(&t->s, s);
+}
+
+static int
+eol_if_missing(struct track *t, const char *eol)
+{
+	return t->last == '\n' ? EML_OK : puts_(t, eol);
+}
+
+/*
+ * The canonical form of text for base64 (RFC 2045 6.8, RFC 2046 4.1.1):
+ * LF becomes CRLF; CRLF and a bare CR stay as they are.
+ */
+struct canon_sink {
+	struct eml_sink s;
+	int cr;			/* the last byte was CR */
+};
+
+static int
+canon_write(struct eml_sink *s, const void *p, size_t n)
+{
+	struct canon_sink *c = (struct canon_sink *)s;
+	const char *q = p, *end = q + n, *run = q;
+	int r;
+
+	for (; q < end; q++) {
+		if (*q == '\n' && !c->cr) {
+			if ((r = eml_sink_write(s->next, run,
+			    (size_t)(q - run))) < 0 ||
+			    (r = eml_sink_write(s->next, "\r", 1)) < 0)
 				return r;
-			start = i + 1;
+			run = q;
 		}
+		c->cr = *q == '\r';
 	}
-	return eml_buf_add(o, p + start, n - start);
+	return eml_sink_write(s->next, run, (size_t)(q - run));
 }
 
-/* Text with every LF turned into eol. */
-static int
-lf_to_eol(const char *p, size_t n, const char *eol, struct eml_buf *o)
+static const struct emli_sink_ops canon_ops = { canon_write, NULL, NULL };
+
+static struct eml_sink *
+canon_filter(struct eml_sink *next)
 {
-	const char *nl;
+	return emli_sink_new(sizeof(struct canon_sink), &canon_ops, next, 1);
+}
+
+/* Run p[0..n) through chain (built on a sub-sink of t) and close it. */
+static int
+through(struct eml_sink *chain, const void *p, size_t n)
+{
 	int r;
 
-	while (n > 0 && (nl = memchr(p, '\n', n)) != NULL) {
-		if ((r = eml_buf_add(o, p, (size_t)(nl - p))) != EML_OK ||
-		    (r = eml_buf_adds(o, eol)) != EML_OK)
-			return r;
-		n -= (size_t)(nl - p) + 1;
-		p = nl + 1;
+	if (chain == NULL)
+		return EML_ENOMEM;
+	if ((r = eml_sink_write(chain, p, n)) != EML_OK) {
+		eml_sink_abort(chain);
+		return r;
 	}
-	return eml_buf_add(o, p, n);
+	return eml_sink_close(chain);
+}
+
+#define FD_CHUNK	(64 * 1024)
+
+/* Read fd to its end into chain, then close it. */
+static int
+through_fd(struct eml_sink *chain, int fd)
+{
+	char *buf;
+	ssize_t k;
+	int r = EML_OK, e;
+
+	if (chain == NULL)
+		return EML_ENOMEM;
+	if ((buf = malloc(FD_CHUNK)) == NULL) {
+		eml_sink_abort(chain);
+		return EML_ENOMEM;
+	}
+	for (;;) {
+		k = read(fd, buf, FD_CHUNK);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if ((r = eml_sink_write(chain, buf, (size_t)k)) != EML_OK)
+			break;
+	}
+	e = errno;
+	free(buf);
+	if (k < 0)
+		r = EML_EIO;
+	if (r != EML_OK) {
+		eml_sink_abort(chain);
+		errno = e;
+		return r;
+	}
+	return eml_sink_close(chain);
 }
 
 struct scan {
 	size_t nbad;		/* 8-bit and control bytes */
-	size_t longest;		/* longest line, without its LF */
+	size_t longest;		/* longest line, without its EOL */
+	size_t len;		/* length with CRLF counted as LF */
 	int bare_cr;		/* a CR not followed by LF */
 	int nul;
 	int eightbit;
 };
 
-/* Look at LF-normalised text. */
+/* Look at text as if its CRLFs were LFs. */
 static void
 scan_text(const char *p, size_t n, struct scan *sc)
 {
@@ -728,6 +807,9 @@ scan_text(const char *p, size_t n, struct scan *sc)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
+		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+			continue;
+		sc->len++;
 		if (c == '\n') {
 			col = 0;
 			continue;
@@ -746,81 +828,73 @@ scan_text(const char *p, size_t n, struct scan *sc)
 }
 
 /*
- * Encode text for a text part: 7bit when it is plain ASCII with short
+ * The encoding of a text part: 7bit when it is plain ASCII with short
  * lines, quoted-printable when few bytes need escaping (QP costs 3 bytes
  * for each, base64 4/3 for all), else base64 of the canonical CRLF form
  * (RFC 2045 6.8 / RFC 2046 4.1.1).
  */
-static int
-encode_text(const char *p, size_t n, const char *eol, struct eml_buf *o,
-    const char **cte_r)
+static enum eml_cte
+text_cte(const char *p, size_t n)
 {
-	struct eml_buf lf = { 0 }, canon = { 0 };
-	struct eml_qp_enc qs;
 	struct scan sc;
-	size_t w, last;
-	char *dst;
-	int r;
 
-	lf.max = canon.max = o->max;
-	if ((r = text_lf(p, n, &lf)) != EML_OK)
-		goto out;
-	scan_text(lf.data != NULL ? lf.data : "", lf.len, &sc);
-	if (sc.nbad == 0 && !sc.bare_cr && sc.longest <= BUILD_LINE_MAX) {
-		*cte_r = "7bit";
-		if ((r = lf_to_eol(lf.data, lf.len, eol, o)) == EML_OK)
-			r = add_eol_if_missing(o, eol);
-		goto out;
-	}
-	if (!sc.bare_cr && !sc.nul && sc.nbad * 6 < lf.len) {
-		*cte_r = "quoted-printable";
-		eml_qp_enc_init(&qs, strcmp(eol, "\r\n") == 0, 0);
-		w = EML_QP_ENCODED_MAX(lf.len) + 16;
-		if ((dst = eml_buf_reserve(o, w)) == NULL) {
-			r = buf_err(o, w);
-			goto out;
-		}
-		w = eml_qp_enc_step(&qs, lf.data, lf.len, dst);
-		w += eml_qp_enc_finish(&qs, dst + w);
-		o->len += w;
-		o->data[o->len] = '\0';
-		/* Keep the decoded text exact: end with a soft line break
-		 * rather than adding a newline the text did not have. */
-		if (o->len > 0 && o->data[o->len - 1] != '\n') {
-			last = o->len;
-			while (last > 0 && o->data[last - 1] != '\n')
-				last--;
-			if (o->len - last < 76 &&
-			    (r = eml_buf_addc(o, '=')) != EML_OK)
-				goto out;
-			r = eml_buf_adds(o, eol);
-		}
-		goto out;
-	}
-	*cte_r = "base64";
-	if ((r = lf_to_eol(lf.data, lf.len, "\r\n", &canon)) == EML_OK)
-		r = b64_body(canon.data, canon.len, eol, o);
-out:
-	eml_buf_free(&lf);
-	eml_buf_free(&canon);
-	return r;
+	scan_text(p, n, &sc);
+	if (sc.nbad == 0 && !sc.bare_cr && sc.longest <= BUILD_LINE_MAX)
+		return EML_CTE_7BIT;
+	if (!sc.bare_cr && !sc.nul && sc.nbad * 6 < sc.len)
+		return EML_CTE_QP;
+	return EML_CTE_BASE64;
 }
 
-/* Append "prefix" + param(s) + eol, breaking after the first ';' when
+static int
+text_body(struct track *t, const char *p, size_t n, enum eml_cte cte,
+    const char *eol)
+{
+	int crlf = strcmp(eol, "\r\n") == 0, r;
+
+	t->last = -1;
+	switch (cte) {
+	case EML_CTE_7BIT:
+		if ((r = through(eml_filter_eol(eml_sink_sub(&t->s), crlf), p,
+		    n)) != EML_OK)
+			return r;
+		return eol_if_missing(t, eol);
+	case EML_CTE_QP:
+		/* text mode: CRLF and LF are line ends, as eol */
+		if ((r = through(eml_filter_qp_enc(eml_sink_sub(&t->s), crlf,
+		    0), p, n)) != EML_OK)
+			return r;
+		/* Keep the decoded text exact: end with a soft line break
+		 * rather than adding a newline the text did not have (the
+		 * encoder's lines have at most 75 characters, so the '='
+		 * fits). */
+		if (t->last != -1 && t->last != '\n' &&
+		    (r = puts_(t, "=")) != EML_OK)
+			return r;
+		return t->last == -1 ? EML_OK : eol_if_missing(t, eol);
+	default:
+		if ((r = through(canon_filter(eml_filter_b64_enc(
+		    eml_sink_sub(&t->s), 0, crlf)), p, n)) != EML_OK)
+			return r;
+		return eol_if_missing(t, eol);
+	}
+}
+
+/* Write "prefix" + param(s) + eol, breaking after the first ';' when
  * the parameter does not fit on the line. */
 static int
 param_field(const char *prefix, const char *pname, const char *value,
-    const char *eol, struct eml_buf *o)
+    const char *eol, struct track *o)
 {
 	struct eml_buf t = { 0 };
 	const char *nl;
 	size_t first;
 	int r;
 
-	if ((r = eml_buf_adds(o, prefix)) != EML_OK)
+	if ((r = puts_(o, prefix)) != EML_OK)
 		return r;
 	if (value != NULL) {
-		t.max = o->max;
+		t.max = BUILD_MAX_VALUE * 4;
 		if ((r = eml_rfc2231_encode(pname, value, strlen(value), eol,
 		    &t)) != EML_OK)
 			goto out;
@@ -830,15 +904,14 @@ param_field(const char *prefix, const char *pname, const char *value,
 			first--;
 		if (strlen(prefix) + first > BUILD_LINE_MAX && t.len >= 2 &&
 		    t.data[0] == ';' && t.data[1] == ' ') {
-			if ((r = eml_buf_addc(o, ';')) != EML_OK ||
-			    (r = eml_buf_adds(o, eol)) != EML_OK ||
-			    (r = eml_buf_add(o, t.data + 1, t.len - 1)) != 0)
+			if ((r = puts_(o, ";")) != EML_OK ||
+			    (r = puts_(o, eol)) != EML_OK ||
+			    (r = put(o, t.data + 1, t.len - 1)) != 0)
 				goto out;
-		} else if (t.len > 0 &&
-		    (r = eml_buf_add(o, t.data, t.len)) != EML_OK)
+		} else if (t.len > 0 && (r = put(o, t.data, t.len)) != EML_OK)
 			goto out;
 	}
-	r = eml_buf_adds(o, eol);
+	r = puts_(o, eol);
 out:
 	eml_buf_free(&t);
 	return r;
@@ -870,69 +943,69 @@ message_ok(const char *p, size_t n, int *eightbit_r)
 }
 
 static int
-text_part(const struct eml_build *b, const char *eol, struct eml_buf *o)
+text_part(const struct eml_build *b, const char *eol, struct track *t)
 {
-	struct eml_buf body = { 0 };
-	const char *cte = "7bit";
+	const char *text = b->text != NULL ? b->text : "";
+	enum eml_cte cte = text_cte(text, b->text_len);
 	int r;
 
-	body.max = o->max;
-	if ((r = encode_text(b->text != NULL ? b->text : "", b->text_len, eol,
-	    &body, &cte)) != EML_OK)
-		goto out;
-	if ((r = eml_buf_adds(o, "Content-Type: text/")) != EML_OK ||
-	    (r = eml_buf_adds(o, b->subtype)) != EML_OK ||
-	    (r = eml_buf_adds(o, "; charset=utf-8")) != EML_OK ||
-	    (r = eml_buf_adds(o, eol)) != EML_OK ||
-	    (r = eml_buf_adds(o, "Content-Transfer-Encoding: ")) != EML_OK ||
-	    (r = eml_buf_adds(o, cte)) != EML_OK ||
-	    (r = eml_buf_adds(o, eol)) != EML_OK ||
-	    (r = eml_buf_adds(o, eol)) != EML_OK)
-		goto out;
-	r = eml_buf_add(o, body.data, body.len);
-out:
-	eml_buf_free(&body);
-	return r;
+	if ((r = puts_(t, "Content-Type: text/")) != EML_OK ||
+	    (r = puts_(t, b->subtype)) != EML_OK ||
+	    (r = puts_(t, "; charset=utf-8")) != EML_OK ||
+	    (r = puts_(t, eol)) != EML_OK ||
+	    (r = puts_(t, "Content-Transfer-Encoding: ")) != EML_OK ||
+	    (r = puts_(t, eml_cte_name(cte))) != EML_OK ||
+	    (r = puts_(t, eol)) != EML_OK ||
+	    (r = puts_(t, eol)) != EML_OK)
+		return r;
+	return text_body(t, text, b->text_len, cte, eol);
 }
 
+/*
+ * One attachment.  From memory, a message type that fits 7bit/8bit lines
+ * goes as it is (RFC 2046 5.2.1), anything else as base64.  From a
+ * descriptor nothing can be looked at first, so it is always base64 and
+ * a message type becomes application/octet-stream (a message/rfc822
+ * body must not be base64).
+ */
 static int
 att_part(const struct batt *a, const char *eol, int force_b64,
-    struct eml_buf *o)
+    struct track *o)
 {
 	struct eml_buf pre = { 0 };
 	const char *ctype = a->ctype;
-	int r, eightbit, raw = 0;
+	int r, eightbit = 0, raw = 0, crlf = strcmp(eol, "\r\n") == 0;
 
 	if (strncmp(ctype, "message/", 8) == 0) {
-		if (!force_b64 && message_ok(a->data, a->len, &eightbit))
+		if (a->fd < 0 && !force_b64 &&
+		    message_ok(a->data, a->len, &eightbit))
 			raw = 1;
 		else
 			ctype = "application/octet-stream";
 	}
-	pre.max = o->max;
 	if ((r = eml_buf_adds(&pre, "Content-Type: ")) != EML_OK ||
 	    (r = eml_buf_adds(&pre, ctype)) != EML_OK)
 		goto out;
 	if ((r = param_field(pre.data, "name", a->filename, eol, o)) != 0 ||
 	    (r = param_field("Content-Disposition: attachment", "filename",
 	    a->filename, eol, o)) != EML_OK ||
-	    (r = eml_buf_adds(o, "Content-Transfer-Encoding: ")) != EML_OK ||
-	    (r = eml_buf_adds(o, raw ? (eightbit ? "8bit" : "7bit") :
+	    (r = puts_(o, "Content-Transfer-Encoding: ")) != EML_OK ||
+	    (r = puts_(o, raw ? (eightbit ? "8bit" : "7bit") :
 	    "base64")) != EML_OK ||
-	    (r = eml_buf_adds(o, eol)) != EML_OK ||
-	    (r = eml_buf_adds(o, eol)) != EML_OK)
+	    (r = puts_(o, eol)) != EML_OK ||
+	    (r = puts_(o, eol)) != EML_OK)
 		goto out;
-	if (raw) {
-		struct eml_buf lf = { 0 };
-
-		lf.max = o->max;
-		if ((r = text_lf(a->data, a->len, &lf)) == EML_OK &&
-		    (r = lf_to_eol(lf.data != NULL ? lf.data : "", lf.len, eol,
-		    o)) == EML_OK)
-			r = add_eol_if_missing(o, eol);
-		eml_buf_free(&lf);
-	} else
-		r = b64_body(a->data, a->len, eol, o);
+	if (raw)
+		r = through(eml_filter_eol(eml_sink_sub(&o->s), crlf), a->data,
+		    a->len);
+	else if (a->fd >= 0)
+		r = through_fd(eml_filter_b64_enc(eml_sink_sub(&o->s), 0,
+		    crlf), a->fd);
+	else
+		r = through(eml_filter_b64_enc(eml_sink_sub(&o->s), 0, crlf),
+		    a->data, a->len);
+	if (r == EML_OK)
+		r = eol_if_missing(o, eol);
 out:
 	eml_buf_free(&pre);
 	return r;
@@ -956,35 +1029,39 @@ has_header(const struct eml_build *b, const char *name)
  * Content-*.  more: something follows the fields. */
 static int
 write_headers(const struct eml_build *b, int want, int more,
-    const char *eol, struct eml_buf *o)
+    const char *eol, struct track *o)
 {
+	struct eml_buf enc = { 0 };
 	const struct bhdr *h;
 	size_t i;
-	int r, c, pending = 0;
+	int r = EML_OK, c, pending = 0;
 
-	for (i = 0; i < b->nh; i++) {
+	for (i = 0; i < b->nh && r == EML_OK; i++) {
 		h = &b->h[i];
 		c = is_content_field(h->name);
 		if ((want > 0 && !c) || (want < 0 && c))
 			continue;
 		/* A raw field that ended the input may lack its EOL; what
 		 * follows must not join it. */
-		if (pending && (r = eml_buf_adds(o, eol)) != EML_OK)
-			return r;
-		pending = 0;
+		if (pending && (r = puts_(o, eol)) != EML_OK)
+			break;
 		if (h->value == NULL)
-			r = eml_buf_add(o, b->src + h->raw_off, h->raw_len);
-		else
-			r = eml_hdr_encode(h->name, h->value, strlen(h->value),
-			    eol, o);
-		if (r != EML_OK || (h->gap_len > 0 && (r = eml_buf_add(o,
-		    b->src + h->raw_off + h->raw_len, h->gap_len)) != 0))
-			return r;
-		pending = o->len > 0 && o->data[o->len - 1] != '\n';
+			r = put(o, b->src + h->raw_off, h->raw_len);
+		else {
+			eml_buf_reset(&enc);
+			if ((r = eml_hdr_encode(h->name, h->value,
+			    strlen(h->value), eol, &enc)) == EML_OK)
+				r = put(o, enc.data, enc.len);
+		}
+		if (r == EML_OK && h->gap_len > 0)
+			r = put(o, b->src + h->raw_off + h->raw_len,
+			    h->gap_len);
+		pending = o->last != '\n';
 	}
-	if (pending && more)
-		return eml_buf_adds(o, eol);
-	return EML_OK;
+	eml_buf_free(&enc);
+	if (r == EML_OK && pending && more)
+		r = puts_(o, eol);
+	return r;
 }
 
 static const char *const wday[] = {
@@ -1049,84 +1126,101 @@ new_msgid(char *buf, size_t size)
 /* Date, Message-ID and MIME-Version for new messages when missing. */
 static int
 auto_headers(const struct eml_build *b, int want_date, const char *eol,
-    struct eml_buf *o)
+    struct track *o)
 {
 	char tmp[320];
 	int r;
 
 	if (want_date && !has_header(b, "Date")) {
 		now_rfc5322(tmp, sizeof(tmp));
-		if ((r = eml_buf_adds(o, "Date: ")) != EML_OK ||
-		    (r = eml_buf_adds(o, tmp)) != EML_OK ||
-		    (r = eml_buf_adds(o, eol)) != EML_OK)
+		if ((r = puts_(o, "Date: ")) != EML_OK ||
+		    (r = puts_(o, tmp)) != EML_OK ||
+		    (r = puts_(o, eol)) != EML_OK)
 			return r;
 	}
 	if (want_date && !has_header(b, "Message-ID")) {
 		new_msgid(tmp, sizeof(tmp));
-		if ((r = eml_buf_adds(o, "Message-ID: ")) != EML_OK ||
-		    (r = eml_buf_adds(o, tmp)) != EML_OK ||
-		    (r = eml_buf_adds(o, eol)) != EML_OK)
+		if ((r = puts_(o, "Message-ID: ")) != EML_OK ||
+		    (r = puts_(o, tmp)) != EML_OK ||
+		    (r = puts_(o, eol)) != EML_OK)
 			return r;
 	}
 	if (!has_header(b, "MIME-Version")) {
-		if ((r = eml_buf_adds(o, "MIME-Version: 1.0")) != EML_OK ||
-		    (r = eml_buf_adds(o, eol)) != EML_OK)
+		if ((r = puts_(o, "MIME-Version: 1.0")) != EML_OK ||
+		    (r = puts_(o, eol)) != EML_OK)
 			return r;
 	}
 	return EML_OK;
 }
 
 static int
-mixed_header(const char *bnd, const char *eol, struct eml_buf *o)
+mixed_header(const char *bnd, const char *eol, struct track *o)
 {
 	int r;
 
 	/* The boundary has '=' (a tspecial), so it must be quoted. */
-	if ((r = eml_buf_adds(o, "Content-Type: multipart/mixed;")) != 0 ||
-	    (r = eml_buf_adds(o, eol)) != EML_OK ||
-	    (r = eml_buf_adds(o, " boundary=\"")) != EML_OK ||
-	    (r = eml_buf_adds(o, bnd)) != EML_OK ||
-	    (r = eml_buf_adds(o, "\"")) != EML_OK)
+	if ((r = puts_(o, "Content-Type: multipart/mixed;")) != 0 ||
+	    (r = puts_(o, eol)) != EML_OK ||
+	    (r = puts_(o, " boundary=\"")) != EML_OK ||
+	    (r = puts_(o, bnd)) != EML_OK ||
+	    (r = puts_(o, "\"")) != EML_OK)
 		return r;
-	return eml_buf_adds(o, eol);
+	return puts_(o, eol);
 }
 
 static int
-delim(const char *bnd, int close, const char *eol, struct eml_buf *o)
+delim(const char *bnd, int close, const char *eol, struct track *o)
 {
 	int r;
 
-	if ((r = eml_buf_adds(o, "--")) != EML_OK ||
-	    (r = eml_buf_adds(o, bnd)) != EML_OK ||
-	    (close && (r = eml_buf_adds(o, "--")) != EML_OK))
+	if ((r = puts_(o, "--")) != EML_OK ||
+	    (r = puts_(o, bnd)) != EML_OK ||
+	    (close && (r = puts_(o, "--")) != EML_OK))
 		return r;
-	return eml_buf_adds(o, eol);
+	return puts_(o, eol);
 }
 
 /*
- * RFC 2046 5.1.1: the boundary must not occur in any part.  "=_" never
- * appears in base64 or quoted-printable output, and 96 random bits make
- * a clash with other content unlikely, but every part is still checked
- * and a new boundary drawn if needed.
+ * RFC 2046 5.1.1: the boundary must not occur in any part.  Parts are
+ * written as they are encoded, so they cannot all be searched first;
+ * what makes the guarantee instead:
+ *  - base64 output has no '-' at all, and quoted-printable output never
+ *    has "=_" ('=' is always =XX with hex digits, or a soft break), so
+ *    "--=_emlkit_" cannot occur in either: attachments from a
+ *    descriptor, always base64, need no look;
+ *  - what goes out as it is (7bit text, message attachments, the body
+ *    of a parsed message, file names) is in memory and is searched;
+ *  - 128 random bits make even a crafted clash with content one cannot
+ *    see a guess.
+ * A clash draws a new boundary.
  */
 static int
-pick_boundary(char *bnd, const struct eml_buf *parts, size_t nparts,
+clashes(const char *p, size_t n, const char *needle, size_t m)
+{
+	return p != NULL && n > 0 && find(p, n, needle, m) != NULL;
+}
+
+static int
+pick_boundary(char *bnd, const struct eml_build *b, int new_text,
     const char *extra, size_t extra_len)
 {
 	char needle[EML_BOUNDARY_MAX + 3];
+	const struct batt *a;
 	size_t i, m;
 	int tries, clash;
 
 	for (tries = 0; tries < BOUNDARY_TRIES; tries++) {
 		memcpy(bnd, BOUNDARY_PREFIX, sizeof(BOUNDARY_PREFIX));
-		random_hex(bnd + sizeof(BOUNDARY_PREFIX) - 1, 12);
+		random_hex(bnd + sizeof(BOUNDARY_PREFIX) - 1, 16);
 		m = (size_t)snprintf(needle, sizeof(needle), "--%s", bnd);
-		clash = extra != NULL &&
-		    find(extra, extra_len, needle, m) != NULL;
-		for (i = 0; !clash && i < nparts; i++)
-			if (parts[i].len > 0 &&
-			    find(parts[i].data, parts[i].len, needle, m) != NULL)
-				clash = 1;
+		clash = clashes(extra, extra_len, needle, m) ||
+		    (new_text && clashes(b->text, b->text_len, needle, m));
+		for (i = 0; !clash && i < b->na; i++) {
+			a = &b->a[i];
+			clash = clashes(a->data, a->len, needle, m) ||
+			    (a->filename != NULL && clashes(a->filename,
+			    strlen(a->filename), needle, m));
+		}
 		if (!clash)
 			return EML_OK;
 	}
@@ -1154,14 +1248,112 @@ close_delim_at(const struct eml_build *b, int *found_r)
 	return b->src_len;
 }
 
-int
-eml_build_write(const struct eml_build *b, const char *eol,
-    struct eml_buf *out)
+/* The parts after the first, each after a delimiter line. */
+static int
+write_parts(const struct eml_build *b, const char *bnd, int text,
+    int check_src_bnd, const char *eol, struct track *o)
 {
-	struct eml_buf *parts = NULL;
-	char bnd[EML_BOUNDARY_MAX + 1], needle[EML_BOUNDARY_MAX + 3];
-	size_t np = 0, i, start, ins, body, m;
-	int r, found, is_new;
+	char needle[EML_BOUNDARY_MAX + 3];
+	size_t i, m = 0;
+	int r, force;
+
+	if (check_src_bnd)
+		m = (size_t)snprintf(needle, sizeof(needle), "--%s", bnd);
+	if (text && ((r = delim(bnd, 0, eol, o)) != EML_OK ||
+	    (r = text_part(b, eol, o)) != EML_OK ||
+	    (r = puts_(o, eol)) != EML_OK))
+		return r;
+	for (i = 0; i < b->na; i++) {
+		/* A fixed boundary (a parsed multipart/mixed) that occurs in
+		 * an attached message: that one goes as base64. */
+		force = check_src_bnd && clashes(b->a[i].data, b->a[i].len,
+		    needle, m);
+		if ((r = delim(bnd, 0, eol, o)) != EML_OK ||
+		    (r = att_part(&b->a[i], eol, force, o)) != EML_OK ||
+		    (r = puts_(o, eol)) != EML_OK)
+			return r;
+	}
+	return EML_OK;
+}
+
+static int
+build_write(const struct eml_build *b, const char *eol, struct track *o)
+{
+	char bnd[EML_BOUNDARY_MAX + 1];
+	size_t ins, body;
+	int r, found;
+
+	/* A parsed body unchanged: its own bytes (with any edited fields).
+	 * Fields are written back to back as they were, so a last field
+	 * without EOL still touches the body exactly as in the source. */
+	if (b->raw_body && b->na == 0) {
+		if ((r = put(o, b->src, b->pre_len)) != EML_OK ||
+		    (r = write_headers(b, 0, 0, eol, o)) != EML_OK)
+			return r;
+		return put(o, b->src + b->hdr_end, b->src_len - b->hdr_end);
+	}
+	if ((r = put(o, b->src, b->pre_len)) != EML_OK)
+		return r;
+	if (b->raw_body && b->src_mixed) {
+		/* Append to the existing multipart/mixed, whose boundary
+		 * is fixed. */
+		ins = close_delim_at(b, &found);
+		if ((r = write_headers(b, 0, 1, eol, o)) != EML_OK ||
+		    (r = put(o, b->src + b->hdr_end, ins - b->hdr_end)) != 0)
+			return r;
+		if (!found && (r = eol_if_missing(o, eol)) != EML_OK)
+			return r;
+		if ((r = write_parts(b, b->src_bnd, 0, 1, eol, o)) != EML_OK)
+			return r;
+		if (found)
+			return put(o, b->src + ins, b->src_len - ins);
+		return delim(b->src_bnd, 1, eol, o);
+	}
+	if (b->raw_body) {
+		/* Wrap the old body as the first part; its Content-* fields
+		 * move with it.  The whole old text is checked for the new
+		 * boundary. */
+		body = b->hdr_end + b->sep_len;
+		if ((r = pick_boundary(bnd, b, 0, b->src,
+		    b->src_len)) != EML_OK ||
+		    (r = write_headers(b, -1, 1, eol, o)) != EML_OK ||
+		    (r = auto_headers(b, 0, eol, o)) != EML_OK ||
+		    (r = mixed_header(bnd, eol, o)) != EML_OK ||
+		    (r = puts_(o, eol)) != EML_OK ||
+		    (r = delim(bnd, 0, eol, o)) != EML_OK ||
+		    (r = write_headers(b, 1, 1, eol, o)) != EML_OK)
+			return r;
+		if (b->sep_len > 0)
+			r = put(o, b->src + b->hdr_end, b->sep_len);
+		else
+			r = puts_(o, eol);
+		if (r != EML_OK || (r = put(o, b->src + body,
+		    b->src_len - body)) != EML_OK ||
+		    (r = puts_(o, eol)) != EML_OK ||
+		    (r = write_parts(b, bnd, 0, 0, eol, o)) != EML_OK)
+			return r;
+		return delim(bnd, 1, eol, o);
+	}
+	/* A new body. */
+	if ((r = write_headers(b, 0, 1, eol, o)) != EML_OK ||
+	    (r = auto_headers(b, b->src == NULL, eol, o)) != EML_OK)
+		return r;
+	if (b->na == 0)		/* one text leaf: its fields are the message's */
+		return text_part(b, eol, o);
+	if ((r = pick_boundary(bnd, b, b->has_text, NULL, 0)) != EML_OK ||
+	    (r = mixed_header(bnd, eol, o)) != EML_OK ||
+	    (r = puts_(o, eol)) != EML_OK ||
+	    (r = write_parts(b, bnd, b->has_text, 0, eol, o)) != EML_OK)
+		return r;
+	return delim(bnd, 1, eol, o);
+}
+
+int
+eml_build_write_sink(const struct eml_build *b, const char *eol,
+    struct eml_sink *out)
+{
+	struct track *t;
+	int r;
 
 	if (b == NULL || out == NULL)
 		return EML_EINVAL;
@@ -1171,143 +1363,35 @@ eml_build_write(const struct eml_build *b, const char *eol,
 		return EML_EINVAL;
 	if (b->src != NULL && b->src_eol[0] != '\0')
 		eol = b->src_eol;
-	start = out->len;
-	is_new = !b->raw_body;
-
-	/* A parsed body unchanged: its own bytes (with any edited fields).
-	 * Fields are written back to back as they were, so a last field
-	 * without EOL still touches the body exactly as in the source. */
-	if (b->raw_body && b->na == 0) {
-		if ((r = eml_buf_add(out, b->src, b->pre_len)) != EML_OK ||
-		    (r = write_headers(b, 0, 0, eol, out)) != EML_OK ||
-		    (r = eml_buf_add(out, b->src + b->hdr_end,
-		    b->src_len - b->hdr_end)) != EML_OK)
-			goto fail;
-		return EML_OK;
-	}
-
-	/* Encode the new parts first: the boundary is chosen from them. */
-	if ((parts = calloc(b->na + 1, sizeof(*parts))) == NULL)
+	t = (struct track *)emli_sink_new(sizeof(*t), &track_ops, NULL, 0);
+	if (t == NULL)
 		return EML_ENOMEM;
-	if (is_new && (b->has_text || b->na == 0)) {
-		parts[np].max = out->max;
-		if ((r = text_part(b, eol, &parts[np++])) != EML_OK)
-			goto fail;
-	}
-	for (i = 0; i < b->na; i++) {
-		parts[np].max = out->max;
-		if ((r = att_part(&b->a[i], eol, 0, &parts[np++])) != EML_OK)
-			goto fail;
-	}
+	t->out = out;
+	t->last = -1;
+	r = build_write(b, eol, t);
+	eml_sink_abort(&t->s);	/* out stays the caller's, open */
+	return r;
+}
 
-	if ((r = eml_buf_add(out, b->src, b->pre_len)) != EML_OK)
-		goto fail;
+int
+eml_build_write(const struct eml_build *b, const char *eol,
+    struct eml_buf *out)
+{
+	struct eml_sink *s;
+	size_t start;
+	int r;
 
-	if (b->raw_body && b->src_mixed) {
-		/* Append to the existing multipart/mixed, whose boundary
-		 * is fixed: an attached message that contains it goes as
-		 * base64 instead. */
-		m = (size_t)snprintf(needle, sizeof(needle), "--%s",
-		    b->src_bnd);
-		for (i = 0; i < np; i++) {
-			if (find(parts[i].data, parts[i].len, needle,
-			    m) == NULL)
-				continue;
-			eml_buf_reset(&parts[i]);
-			if ((r = att_part(&b->a[i], eol, 1,
-			    &parts[i])) != EML_OK)
-				goto fail;
-		}
-		ins = close_delim_at(b, &found);
-		if ((r = write_headers(b, 0, 1, eol, out)) != EML_OK ||
-		    (r = eml_buf_add(out, b->src + b->hdr_end,
-		    ins - b->hdr_end)) != EML_OK)
-			goto fail;
-		if (!found && (r = add_eol_if_missing(out, eol)) != EML_OK)
-			goto fail;
-		for (i = 0; i < np; i++)
-			if ((r = delim(b->src_bnd, 0, eol, out)) != EML_OK ||
-			    (r = eml_buf_add(out, parts[i].data,
-			    parts[i].len)) != EML_OK ||
-			    (r = eml_buf_adds(out, eol)) != EML_OK)
-				goto fail;
-		if (found)
-			r = eml_buf_add(out, b->src + ins, b->src_len - ins);
-		else
-			r = delim(b->src_bnd, 1, eol, out);
-		if (r != EML_OK)
-			goto fail;
-		goto done;
+	if (b == NULL || out == NULL)
+		return EML_EINVAL;
+	start = out->len;
+	if ((s = eml_sink_buf(out)) == NULL)
+		return EML_ENOMEM;
+	r = eml_build_write_sink(b, eol, s);
+	eml_sink_abort(s);
+	if (r != EML_OK) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
 	}
-
-	if (b->raw_body) {
-		/* Wrap the old body as the first part; its Content-* fields
-		 * move with it.  The whole old text is checked for the new
-		 * boundary. */
-		body = b->hdr_end + b->sep_len;
-		if ((r = pick_boundary(bnd, parts, np, b->src,
-		    b->src_len)) != EML_OK ||
-		    (r = write_headers(b, -1, 1, eol, out)) != EML_OK ||
-		    (r = auto_headers(b, 0, eol, out)) != EML_OK ||
-		    (r = mixed_header(bnd, eol, out)) != EML_OK ||
-		    (r = eml_buf_adds(out, eol)) != EML_OK ||
-		    (r = delim(bnd, 0, eol, out)) != EML_OK ||
-		    (r = write_headers(b, 1, 1, eol, out)) != EML_OK)
-			goto fail;
-		if (b->sep_len > 0)
-			r = eml_buf_add(out, b->src + b->hdr_end, b->sep_len);
-		else
-			r = eml_buf_adds(out, eol);
-		if (r != EML_OK || (r = eml_buf_add(out, b->src + body,
-		    b->src_len - body)) != EML_OK ||
-		    (r = eml_buf_adds(out, eol)) != EML_OK)
-			goto fail;
-		for (i = 0; i < np; i++)
-			if ((r = delim(bnd, 0, eol, out)) != EML_OK ||
-			    (r = eml_buf_add(out, parts[i].data,
-			    parts[i].len)) != EML_OK ||
-			    (r = eml_buf_adds(out, eol)) != EML_OK)
-				goto fail;
-		if ((r = delim(bnd, 1, eol, out)) != EML_OK)
-			goto fail;
-		goto done;
-	}
-
-	/* A new body. */
-	if ((r = write_headers(b, 0, 1, eol, out)) != EML_OK ||
-	    (r = auto_headers(b, b->src == NULL, eol, out)) != EML_OK)
-		goto fail;
-	if (np == 1 && b->na == 0) {
-		/* One text leaf: its fields are the message's. */
-		r = eml_buf_add(out, parts[0].data, parts[0].len);
-		if (r != EML_OK)
-			goto fail;
-		goto done;
-	}
-	if ((r = pick_boundary(bnd, parts, np, NULL, 0)) != EML_OK ||
-	    (r = mixed_header(bnd, eol, out)) != EML_OK ||
-	    (r = eml_buf_adds(out, eol)) != EML_OK)
-		goto fail;
-	for (i = 0; i < np; i++)
-		if ((r = delim(bnd, 0, eol, out)) != EML_OK ||
-		    (r = eml_buf_add(out, parts[i].data, parts[i].len)) != 0 ||
-		    (r = eml_buf_adds(out, eol)) != EML_OK)
-			goto fail;
-	if ((r = delim(bnd, 1, eol, out)) != EML_OK)
-		goto fail;
-done:
-	for (i = 0; i < np; i++)
-		eml_buf_free(&parts[i]);
-	free(parts);
-	return EML_OK;
-fail:
-	if (parts != NULL) {
-		for (i = 0; i < np; i++)
-			eml_buf_free(&parts[i]);
-		free(parts);
-	}
-	out->len = start;
-	if (out->data != NULL)
-		out->data[start] = '\0';
 	return r;
 }

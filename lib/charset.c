@@ -85,13 +85,17 @@ static const struct alias aliases[] = {
 	{ "euc-kr", "CP949" },
 	{ "gb18030", "GB18030" },
 	{ "gb2312", "GB18030" },
+	{ "gb_2312", "GB18030" },
 	{ "gb_2312-80", "GB18030" },
 	{ "gbk", "GB18030" },
 	{ "ibm819", "WINDOWS-1252" },
 	{ "ibm850", "CP850" },
+	{ "iso-10646-ucs-2", "UCS-2" },
 	{ "iso-2022-jp", "ISO-2022-JP-2" },
 	{ "iso-8859-1", "WINDOWS-1252" },
 	{ "iso-8859-11", "WINDOWS-874" },
+	{ "iso-8859-6-e", "ISO-8859-6" },
+	{ "iso-8859-6-i", "ISO-8859-6" },
 	{ "iso-8859-8-e", "ISO-8859-8" },
 	{ "iso-8859-8-i", "ISO-8859-8" },
 	{ "iso-ir-100", "WINDOWS-1252" },
@@ -109,16 +113,31 @@ static const struct alias aliases[] = {
 	{ "ksc5601", "CP949" },
 	{ "ksc_5601", "CP949" },
 	{ "l1", "WINDOWS-1252" },
+	{ "l9", "ISO-8859-15" },
 	{ "latin-1", "WINDOWS-1252" },
 	{ "latin1", "WINDOWS-1252" },
 	{ "logical", "ISO-8859-8" },
 	{ "mac", "MACINTOSH" },
+	{ "mac-ce", "MAC-CENTRALEUROPE" },
+	{ "mac-centraleurope", "MAC-CENTRALEUROPE" },
+	{ "mac-cyrillic", "MAC-CYRILLIC" },
+	{ "mac-iceland", "MAC-IS" },
+	{ "mac-icelandic", "MAC-IS" },
+	{ "mac-roman", "MACINTOSH" },
+	{ "mac-sami", "MAC-SAMI" },
+	{ "mac-ukrainian", "MAC-UK" },
 	{ "macintosh", "MACINTOSH" },
+	{ "macroman", "MACINTOSH" },
+	{ "ms932", "CP932" },
+	{ "ms936", "GB18030" },
+	{ "ms949", "CP949" },
+	{ "ms950", "BIG5-HKSCS" },
 	{ "ms_kanji", "CP932" },
 	{ "shift-jis", "CP932" },
 	{ "shift_jis", "CP932" },
 	{ "sjis", "CP932" },
 	{ "tis-620", "WINDOWS-874" },
+	{ "tis-620-2533", "WINDOWS-874" },
 	{ "tis620", "WINDOWS-874" },
 	{ "uhc", "CP949" },
 	{ "unicode-1-1-utf-7", "UTF-7" },
@@ -130,6 +149,8 @@ static const struct alias aliases[] = {
 	{ "utf-7", "UTF-7" },
 	{ "utf-8", "UTF-8" },
 	{ "utf8", "UTF-8" },
+	{ "utf8mb4", "UTF-8" },
+	{ "visual", "ISO-8859-8" },
 	{ "windows-1250", "WINDOWS-1250" },
 	{ "windows-1251", "WINDOWS-1251" },
 	{ "windows-1252", "WINDOWS-1252" },
@@ -138,6 +159,7 @@ static const struct alias aliases[] = {
 	{ "windows-932", "CP932" },
 	{ "windows-936", "GB18030" },
 	{ "windows-949", "CP949" },
+	{ "windows-950", "BIG5-HKSCS" },
 	{ "x-big5", "BIG5-HKSCS" },
 	{ "x-cp1250", "WINDOWS-1250" },
 	{ "x-cp1251", "WINDOWS-1251" },
@@ -145,20 +167,28 @@ static const struct alias aliases[] = {
 	{ "x-euc-cn", "GB18030" },
 	{ "x-euc-jp", "EUC-JP" },
 	{ "x-euc-kr", "CP949" },
+	{ "x-euc-tw", "EUC-TW" },
+	{ "x-gb2312", "GB18030" },
 	{ "x-gbk", "GB18030" },
+	{ "x-koi8-r", "KOI8-R" },
 	{ "x-mac-ce", "MAC-CENTRALEUROPE" },
+	{ "x-mac-centraleurope", "MAC-CENTRALEUROPE" },
 	{ "x-mac-centraleurroman", "MAC-CENTRALEUROPE" },
 	{ "x-mac-cyrillic", "MAC-CYRILLIC" },
+	{ "x-mac-iceland", "MAC-IS" },
 	{ "x-mac-icelandic", "MAC-IS" },
 	{ "x-mac-roman", "MACINTOSH" },
 	{ "x-mac-ukrainian", "MAC-UK" },
 	{ "x-ms-cp932", "CP932" },
+	{ "x-ms-cp949", "CP949" },
 	{ "x-sjis", "CP932" },
+	{ "x-tis620", "WINDOWS-874" },
 	{ "x-unicode20utf8", "UTF-8" },
 	{ "x-unknown", FALLBACK_MARK },
 	{ "x-user-defined", FALLBACK_MARK },
 	{ "x-utf-7", "UTF-7" },
 	{ "x-windows-874", "WINDOWS-874" },
+	{ "x-windows-950", "BIG5-HKSCS" },
 	{ "x-x-big5", "BIG5-HKSCS" },
 };
 
@@ -231,21 +261,88 @@ eml_charset_canon(const char *label)
 }
 
 /*
- * Resolve a label to an iconv name in buf.  Returns 1 if it can be
- * converted (table hit or iconv knows it), 0 if not.
+ * Other spellings of a label, tried in turn when neither the table nor
+ * iconv knows it: real mail writes glibc's names with an "x-" prefix,
+ * '_' for '-', "cp-1253", "windows1250", "latin-2", "iso-latin-2",
+ * "8859-2", "iso-8859-1:1987".  Writes candidate k into buf; 0 when
+ * rule k does not apply.  Each rule rewrites the label once, so the work
+ * per label is bounded.
  */
 static int
-resolve(const char *label, char *buf, size_t size)
+cat2(char *buf, size_t size, const char *a, const char *b)
 {
-	char norm[LABEL_MAX];
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na + nb >= size)
+		return 0;
+	memcpy(buf, a, na);
+	memcpy(buf + na, b, nb + 1);
+	return 1;
+}
+
+static int
+respell(const char *norm, int k, char *buf, size_t size)
+{
+	const char *s = norm;
+	size_t i, n;
+
+	switch (k) {
+	case 0:		/* "x-cp1253", "x-iso-8859-2" */
+		if (strncmp(s, "x-", 2) != 0)
+			return 0;
+		emli_strlcpy(buf, s + 2, strlen(s + 2), size);
+		return 1;
+	case 1:		/* '_' and ' ' for '-', ":1987" dropped */
+		n = strcspn(s, ":");
+		emli_strlcpy(buf, s, n, size);
+		for (i = 0; buf[i] != '\0'; i++)
+			if (buf[i] == '_' || buf[i] == ' ')
+				buf[i] = '-';
+		return 1;
+	case 2:		/* "cp-1253", "windows1250" */
+		if (strncmp(s, "x-", 2) == 0)
+			s += 2;
+		if (strncmp(s, "cp-", 3) == 0)
+			s += 3;
+		else if (strncmp(s, "windows", 7) == 0 && s[7] != '-')
+			s += 7;
+		else
+			return 0;
+		if (strspn(s, "0123456789") != strlen(s) || *s == '\0')
+			return 0;
+		return cat2(buf, size, "cp", s);
+	case 3:		/* "latin-2", "iso-latin-2", "l-2" */
+		if (strncmp(s, "x-", 2) == 0)
+			s += 2;
+		if (strncmp(s, "iso-", 4) == 0)
+			s += 4;
+		if (strncmp(s, "latin-", 6) != 0)
+			return 0;
+		return cat2(buf, size, "latin", s + 6);
+	case 4:		/* "8859-2", "iso8859_2" */
+		if (strncmp(s, "8859", 4) != 0)
+			return 0;
+		return cat2(buf, size, "iso-", s);
+	}
+	return 0;
+}
+
+/* Table, then iconv, for one normalised label; 1 if found. */
+static int
+resolve_norm(const char *norm, char *buf, size_t size, int *fallback_r)
+{
 	const struct alias *a;
 	iconv_t cd;
 
-	if (!normalise(label, norm, sizeof(norm)))
+	*fallback_r = 0;
+	/* "" would make iconv use the locale's charset */
+	if (norm[0] == '\0')
 		return 0;
 	if ((a = lookup(norm)) != NULL) {
-		if (a->canon == FALLBACK_MARK)
+		if (a->canon == FALLBACK_MARK) {
+			*fallback_r = 1;
 			return 0;
+		}
 		emli_strlcpy(buf, a->canon, strlen(a->canon), size);
 		return 1;
 	}
@@ -257,6 +354,32 @@ resolve(const char *label, char *buf, size_t size)
 	iconv_close(cd);
 	emli_strlcpy(buf, norm, strlen(norm), size);
 	return 1;
+}
+
+/*
+ * Resolve a label to an iconv name in buf.  Returns 1 if it can be
+ * converted (table hit or iconv knows it, also under another spelling),
+ * 0 if not.
+ */
+static int
+resolve(const char *label, char *buf, size_t size)
+{
+	char norm[LABEL_MAX], alt[LABEL_MAX];
+	int k, fb;
+
+	if (!normalise(label, norm, sizeof(norm)))
+		return 0;
+	if (resolve_norm(norm, buf, size, &fb))
+		return 1;
+	if (fb)
+		return 0;
+	for (k = 0; k < 5; k++) {
+		if (respell(norm, k, alt, sizeof(alt)) &&
+		    strcmp(alt, norm) != 0 &&
+		    resolve_norm(alt, buf, size, &fb))
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -485,6 +608,9 @@ ascii_same(const char *name, const char *in, size_t len)
 	return 1;
 }
 
+static int decode_mixed(const char *name, const char *in, size_t len,
+    struct eml_buf *out);
+
 static int
 decode_as(const char *name, const char *in, size_t len,
     struct eml_buf *out)
@@ -500,7 +626,7 @@ decode_as(const char *name, const char *in, size_t len,
 	if (strcmp(name, "US-ASCII") == 0) {
 		if (eml_utf8_valid(in, len))
 			return eml_buf_add(out, in, len);
-		return cp1252_to_utf8(in, len, out);
+		return decode_mixed("WINDOWS-1252", in, len, out);
 	}
 	if (ascii_same(name, in, len))
 		return eml_buf_add(out, in, len);
@@ -530,7 +656,6 @@ eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r)
 {
 	char name[LABEL_MAX];
-	int r;
 
 	if (guessed_r != NULL)
 		*guessed_r = 0;
@@ -540,10 +665,150 @@ eml_charset_to_utf8(const char *charset, const char *in, size_t len,
 		return decode_as(name, in, len, out);
 	if (guessed_r != NULL)
 		*guessed_r = 1;
-	if (eml_utf8_valid(in, len))
-		return eml_buf_add(out, in, len);
-	if (fallback == NULL || !resolve(fallback, name, sizeof(name)))
-		return cp1252_to_utf8(in, len, out);
-	r = decode_as(name, in, len, out);
+	return eml_charset_fallback(fallback, in, len, out);
+}
+
+/*
+ * Convert in[0..len) with iconv name, without any replacement: returns 1
+ * and appends if every byte converts, 0 (out unchanged) if not, or
+ * EML_ENOMEM.
+ */
+static int
+decode_strict(const char *name, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	char tmp[4096];
+	char *ip = (char *)(uintptr_t)in, *op;
+	size_t ileft = len, oleft, start = out->len, rc;
+	iconv_t cd;
+	int r = 1, err;
+
+	if (strcmp(name, "UTF-8") == 0) {
+		if (!eml_utf8_valid(in, len))
+			return 0;
+		return eml_buf_add(out, in, len) == EML_OK ? 1 : EML_ENOMEM;
+	}
+	if (strcmp(name, "WINDOWS-1252") == 0)
+		return cp1252_to_utf8(in, len, out) == EML_OK ? 1 : EML_ENOMEM;
+	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+		return 0;
+	for (;;) {
+		op = tmp;
+		oleft = sizeof(tmp);
+		rc = iconv(cd, &ip, &ileft, &op, &oleft);
+		err = rc == (size_t)-1 ? errno : 0;
+		if (eml_buf_add(out, tmp, sizeof(tmp) - oleft) != EML_OK) {
+			r = EML_ENOMEM;
+			break;
+		}
+		if (err == E2BIG)
+			continue;
+		if (err != 0)
+			r = 0;	/* EILSEQ, or EINVAL: truncated at the end */
+		break;
+	}
+	if (r == 1) {
+		/* back to the initial shift state (may write bytes) */
+		op = tmp;
+		oleft = sizeof(tmp);
+		(void)iconv(cd, NULL, NULL, &op, &oleft);
+		if (eml_buf_add(out, tmp, sizeof(tmp) - oleft) != EML_OK)
+			r = EML_ENOMEM;
+	}
+	iconv_close(cd);
+	if (r == 1 && !eml_utf8_valid(out->data + start, out->len - start))
+		r = 0;
+	if (r != 1) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[out->len] = '\0';
+	}
 	return r;
+}
+
+/* Charsets whose characters span several bytes, ASCII-range trail bytes
+ * included: splitting their text at UTF-8-looking sequences would break
+ * characters, so they are tried whole first. */
+static int
+is_multibyte(const char *name)
+{
+	static const char *const mb[] = { "BIG5", "GB", "CP932", "CP949",
+	    "CP936", "CP950", "EUC-", "ISO-2022", "SHIFT", "SJIS", "UHC",
+	    "JOHAB", "HZ" };
+	size_t i;
+
+	for (i = 0; i < EMLI_NELEM(mb); i++)
+		if (strncasecmp(name, mb[i], strlen(mb[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Mixed text: valid UTF-8 multibyte sequences are taken as UTF-8 (RFC
+ * 6532), every stretch of other bytes (ASCII included, so a multibyte
+ * charset keeps its ASCII trail bytes) is converted with name.
+ */
+static int
+decode_mixed(const char *name, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, start = 0, n;
+	int r;
+
+	while (i < len) {
+		if (p[i] < 0x80 || (n = utf8_seq(p + i, len - i)) == 0) {
+			i++;
+			continue;
+		}
+		if (i > start && (r = decode_as(name, in + start, i - start,
+		    out)) != EML_OK)
+			return r;
+		if ((r = eml_buf_add(out, in + i, n)) != EML_OK)
+			return r;
+		i += n;
+		start = i;
+	}
+	if (i > start)
+		return decode_as(name, in + start, i - start, out);
+	return EML_OK;
+}
+
+int
+eml_charset_fallback(const char *fallbacks, const char *in, size_t len,
+    struct eml_buf *out)
+{
+	char label[LABEL_MAX], name[LABEL_MAX], last[LABEL_MAX];
+	const char *s = fallbacks != NULL ? fallbacks : EMLI_FALLBACK, *e;
+	size_t n, tries = 0;
+	int r;
+
+	if (len == 0 || eml_utf8_valid(in, len))
+		return eml_buf_add(out, in, len);
+	strcpy(last, "WINDOWS-1252");
+	/* Each entry but the last must take the whole text without an
+	 * error (mutt's assumed_charset): a Big5 subject is Big5 only if
+	 * it is valid Big5.  The last one (windows-1252 when none is
+	 * usable) decodes the text mixed with UTF-8.  At most 8 entries
+	 * are tried, bounding the work. */
+	for (; *s != '\0' && tries < 8; s = e) {
+		while (*s == ',' || EMLI_WSP(*s))
+			s++;
+		for (e = s; *e != '\0' && *e != ','; e++)
+			;
+		if ((n = (size_t)(e - s)) == 0)
+			break;
+		if (n >= sizeof(label))
+			continue;
+		emli_strlcpy(label, s, n, sizeof(label));
+		if (!resolve(label, name, sizeof(name)))
+			continue;
+		tries++;
+		strcpy(last, name);
+		if (strspn(e, ", \t") == strlen(e) && !is_multibyte(name))
+			break;	/* the last one: mixed below */
+		if ((r = decode_strict(name, in, len, out)) != 0)
+			return r == 1 ? EML_OK : r;
+	}
+	return decode_mixed(last, in, len, out);
 }

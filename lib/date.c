@@ -174,6 +174,7 @@ struct fields {
 	int mon, day, hour, min, sec;
 	int off;		/* minutes east */
 	int lenient;
+	int unknown;		/* "-0000": zone unknown (RFC 5322 3.3) */
 };
 
 static int
@@ -213,13 +214,30 @@ parse_time(const struct toks *t, int *i, struct fields *f)
 		f->lenient = 1;		/* fractional seconds: ISO style */
 		k += 2;
 	}
+	/* Leniency: a 12-hour clock ("11:30:00 PM", seen from some web
+	 * mailers); 12 AM is midnight, 12 PM noon.  An hour over 12 with
+	 * AM/PM is not a 12-hour time: invalid. */
+	if (k < t->n && t->v[k].type == T_WORD &&
+	    (emli_eqi(t->v[k].s, t->v[k].len, "am") ||
+	    emli_eqi(t->v[k].s, t->v[k].len, "pm"))) {
+		int pm = (t->v[k].s[0] | 32) == 'p';
+
+		if (f->hour < 1 || f->hour > 12)
+			return -1;
+		if (f->hour == 12)
+			f->hour = 0;
+		if (pm)
+			f->hour += 12;
+		f->lenient = 1;
+		k++;
+	}
 	*i = k;
 	return 0;
 }
 
 /* Zone names of RFC 5322 4.3 (UT .. PDT) plus common extras. */
 static int
-zone_name(const char *s, size_t len, int *off_r)
+zone_name(const char *s, size_t len, int *off_r, int *unknown_r)
 {
 	static const struct {
 		const char *name;
@@ -240,6 +258,7 @@ zone_name(const char *s, size_t len, int *off_r)
 	};
 	size_t i;
 
+	*unknown_r = 0;
 	for (i = 0; i < EMLI_NELEM(z); i++) {
 		if (emli_eqi(s, len, z[i].name)) {
 			*off_r = z[i].off;
@@ -247,10 +266,11 @@ zone_name(const char *s, size_t len, int *off_r)
 		}
 	}
 	/* RFC 5322 4.3: military zones were defined with the wrong sign
-	 * in RFC 822, so they carry no information: treat as +0000
-	 * ("-0000" semantics). */
+	 * in RFC 822, so they carry no information: "-0000", zone
+	 * unknown ("Z" is in the table: it was right). */
 	if (len == 1 && (s[0] | 32) != 'j') {
 		*off_r = 0;
+		*unknown_r = 1;
 		return 0;
 	}
 	return -1;
@@ -286,6 +306,9 @@ parse_numzone(const struct toks *t, int *i, struct fields *f)
 	if (m > 59 || h > 23)
 		return -2;
 	f->off = sign * (h * 60 + m);
+	/* RFC 5322 3.3: "-0000" says the time is local and the zone is
+	 * unknown; RFC 3339 4.3 writes that as "-00:00". */
+	f->unknown = sign < 0 && f->off == 0;
 	*i = k;
 	return 0;
 }
@@ -294,7 +317,7 @@ parse_numzone(const struct toks *t, int *i, struct fields *f)
 static int
 parse_zone(const struct toks *t, int *i, struct fields *f)
 {
-	int k = *i, off, r;
+	int k = *i, off, r, unk;
 
 	f->off = 0;
 	if (k >= t->n) {
@@ -307,11 +330,24 @@ parse_zone(const struct toks *t, int *i, struct fields *f)
 			f->lenient = 1;	/* "+0100 CET": trailing text */
 		return r == 0 ? 0 : -1;
 	}
+	if (is_num(t, k) && t->v[k].ndig == 4 && t->v[k].num % 100 < 60 &&
+	    t->v[k].num / 100 < 24) {
+		/* Leniency: a zone without its sign ("0200"), which
+		 * some generators write; read as east, like "+0200". */
+		f->off = (int)(t->v[k].num / 100 * 60 + t->v[k].num % 100);
+		f->lenient = 1;
+		*i = k + 1;
+		return 0;
+	}
 	if (t->v[k].type == T_WORD) {
-		/* RFC 5322 4.3 obs-zone names are obsolete: lenient */
-		if (zone_name(t->v[k].s, t->v[k].len, &off) == 0)
+		/* RFC 5322 4.3 obs-zone names are obsolete: lenient; a name
+		 * whose meaning is not known is "-0000", zone unknown */
+		if (zone_name(t->v[k].s, t->v[k].len, &off, &unk) == 0) {
 			f->off = off;
-		f->lenient = 1;		/* unknown names give +0000 */
+			f->unknown = unk;
+		} else
+			f->unknown = 1;
+		f->lenient = 1;
 		k++;
 		/* "GMT+0100", "UTC-05:00": the number is the offset */
 		if (parse_numzone(t, &k, f) == 0)
@@ -490,6 +526,7 @@ eml_date_parse(const char *v, size_t len, struct eml_date *d)
 	int ok;
 
 	memset(d, 0, sizeof(*d));
+	eml_defects_set(&d->defects, EML_D_DATE_INVALID);
 	if (v == NULL)
 		return EML_EFORMAT;
 	tokenize(v, len, &t);
@@ -509,6 +546,10 @@ eml_date_parse(const char *v, size_t len, struct eml_date *d)
 	    f.hour * 3600 + f.min * 60 + f.sec - (long long)f.off * 60);
 	d->offset = f.off;
 	d->lenient = f.lenient;
+	d->zone_unknown = f.unknown;
+	memset(&d->defects, 0, sizeof(d->defects));
+	if (f.lenient)
+		eml_defects_set(&d->defects, EML_D_DATE_LENIENT);
 	return EML_OK;
 }
 
@@ -534,7 +575,7 @@ eml_date_rfc3339(const struct eml_date *d, char buf[32])
 {
 	long y;
 	int mo, dd, h, mi, s, wd, off = d->offset;
-	char sign = off < 0 ? '-' : '+';
+	char sign = off < 0 || (off == 0 && d->zone_unknown) ? '-' : '+';
 
 	local_fields(d, &y, &mo, &dd, &h, &mi, &s, &wd);
 	if (off < 0)
@@ -552,7 +593,7 @@ eml_date_rfc5322(const struct eml_date *d, char buf[40])
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	long y;
 	int mo, dd, h, mi, s, wd, off = d->offset;
-	char sign = off < 0 ? '-' : '+';
+	char sign = off < 0 || (off == 0 && d->zone_unknown) ? '-' : '+';
 
 	local_fields(d, &y, &mo, &dd, &h, &mi, &s, &wd);
 	if (off < 0)

@@ -1,6 +1,8 @@
 /*
  * diag.c - names, texts and severities of the diagnostic codes.  Names are
- * stable: eml-lint prints them and users grep for them.
+ * stable: eml-lint prints them and users grep for them.  This is the one
+ * severity table: docs/LENIENCY.md lists every code with the same
+ * severity, and tests/check_diag.c fails when the two disagree.
  */
 #include "eml_priv.h"
 
@@ -74,13 +76,13 @@ static const struct {
 	    "encoded line over 76 chars" },
 	[EML_D_8BIT_IN_7BIT] = { "8bit-in-7bit", EML_SEV_WARN,
 	    "8-bit bytes in a 7bit body" },
-	[EML_D_UU_TRUNCATED] = { "uu-truncated", EML_SEV_CRIT,
+	[EML_D_UU_TRUNCATED] = { "uu-truncated", EML_SEV_WARN,
 	    "uuencode block without \"end\"" },
 	[EML_D_RFC2047_INVALID] = { "rfc2047-invalid", EML_SEV_WARN,
 	    "malformed encoded-word kept literal" },
 	[EML_D_RFC2047_LENIENT] = { "rfc2047-lenient", EML_SEV_INFO,
 	    "encoded-word decoded leniently" },
-	[EML_D_RFC2231_INVALID] = { "rfc2231-invalid", EML_SEV_WARN,
+	[EML_D_RFC2231_INVALID] = { "rfc2231-invalid", EML_SEV_CRIT,
 	    "bad continuation / gap / dup" },
 	[EML_D_CHARSET_UNKNOWN] = { "charset-unknown", EML_SEV_INFO,
 	    "unknown charset, fallback used" },

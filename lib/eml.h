@@ -520,9 +520,19 @@ int eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out);
 int eml_hdr_unfold(const char *v, size_t len, struct eml_buf *out);
 /* Decode an unstructured value to UTF-8: unfold, decode RFC 2047 words
  * leniently, accept raw UTF-8 (RFC 6532) and decode other 8-bit bytes with
- * fallback (NULL = windows-1252).  *defects_r (may be NULL) gets codes. */
+ * fallback, a fallback list (see eml_charset_fallback; NULL =
+ * windows-1252): UTF-8 runs stay UTF-8, the rest goes through the list.
+ * *defects_r (may be NULL) gets codes. */
 int eml_hdr_decode(const char *v, size_t len, const char *fallback,
     struct eml_buf *out, struct eml_defects *defects_r);
+/* The fallback list for msg's raw 8-bit header bytes: the charset of
+ * the message's own first text part (not one inside an attached
+ * message), when it is a known charset other than US-ASCII or UTF-8,
+ * then deflt (NULL = "windows-1252"): "big5,windows-1252".  Pass it as
+ * the fallback of eml_hdr_decode, eml_addr_parse, ...  Written to
+ * buf[size]; returns EML_OK, EML_ELIMIT (too small) or EML_EINVAL. */
+int eml_msg_fallback(const struct eml_msg *msg, const char *deflt,
+    char *buf, size_t size);
 /* Encode a UTF-8 value for a header field named name: plain when it is
  * ASCII with short enough words, else RFC 2047 words where needed, folded
  * at 78 columns with eol ("\r\n" or "\n").  Appends "Name: value" + eol. */
@@ -561,13 +571,28 @@ const char *eml_charset_canon(const char *label);
 /* 1 if charset is known to iconv (after aliasing). */
 int eml_charset_known(const char *label);
 /* Convert in[0..len) from charset to UTF-8, appending to out.  Invalid
- * bytes become U+FFFD; an unknown charset uses fallback (NULL =
- * windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
+ * bytes become U+FFFD; an unknown charset uses fallback (a fallback list
+ * as for eml_charset_fallback; NULL = windows-1252) and sets *guessed_r.  Never fails but for EML_ENOMEM or
  * EML_ELIMIT. */
 int eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r);
 /* 1 if s[0..len) is valid UTF-8. */
 int eml_utf8_valid(const char *s, size_t len);
+/*
+ * Undeclared 8-bit text (raw header bytes, an unknown charset) to UTF-8,
+ * appended to out.  fallbacks is a fallback list: one charset or several
+ * separated by commas ("big5,windows-1252"; NULL = "windows-1252"), and
+ * every function here that takes a fallback accepts such a list.  Valid
+ * UTF-8 is kept as it is (RFC 6532).  Otherwise each entry but the last
+ * is tried on the whole text and taken if it converts without an error
+ * (multibyte charsets like big5 are tried so even when last); the last
+ * decodes the text mixed: valid UTF-8 sequences stay UTF-8, the bytes
+ * around them go through that charset ("caf\xe9 \xc3\xa9" with
+ * windows-1252 is "caf\u00e9 \u00e9").  Unknown entries are skipped; at
+ * most 8 are tried.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT.
+ */
+int eml_charset_fallback(const char *fallbacks, const char *in, size_t len,
+    struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Transfer codecs: init/step/finish, caller-owned state and output.    */
@@ -585,10 +610,20 @@ struct eml_b64_dec {
 	unsigned nacc;		/* sextets in acc (0..3) */
 	unsigned pad;		/* '=' seen */
 	uint64_t garbage;	/* bytes skipped that were not alphabet/WSP */
+	int bol;		/* at a line start (only blanks since LF) */
+	int started;		/* an alphabet byte was seen */
+	int ended;		/* the data ended: padding or a text line */
+	unsigned padneed;	/* '=' still expected after the end */
+	uint64_t trailing;	/* non-blank bytes after the end, not decoded */
+	uint64_t badpad;	/* missing or misplaced '=' */
 };
 void eml_b64_dec_init(struct eml_b64_dec *s);
 /* Decode len bytes; writes at most EML_B64_DECODED_MAX(len) bytes to out
- * and returns how many.  Whitespace and garbage are skipped. */
+ * and returns how many.  Whitespace and garbage are skipped.  The data
+ * ends after the padding that completes a group, or at the first line,
+ * once data has begun, whose first non-blank byte is neither alphabet nor
+ * '=' (a list footer appended to the body): the rest is not decoded, its
+ * non-blank bytes are counted in trailing. */
 size_t eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
     void *out);
 /* Flush a final partial group (missing padding is tolerated); writes at
@@ -685,6 +720,196 @@ int eml_decode(enum eml_cte cte, const void *in, size_t len,
     struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
+/* Output: sinks and filters.                                          */
+/*
+ * A sink takes bytes and can fail; a filter is a sink that transforms
+ * what is written and passes the result to the sink behind it (next),
+ * keeping its state across writes, so any chunking of the input gives
+ * the same output.  A chain is built once (innermost sink first) and
+ * written through; nothing is assembled whole in memory:
+ *
+ *	s = eml_filter_dotstuff(eml_filter_limit(eml_sink_fd(fd), max));
+ *	if (s == NULL) ...ENOMEM...
+ *	r = eml_sink_write(s, p, n);	... more writes ...
+ *	r = eml_sink_close(s);		(first error of the chain)
+ *
+ * Errors are sticky: after a write fails, every later write returns the
+ * same code (errno restored for EML_EIO) and close finishes nothing.  A
+ * filter owns next: close and abort go down the chain.  A constructor
+ * given next == NULL returns NULL (so nested constructors fail as one);
+ * a filter constructor that fails frees next.  Sinks are not
+ * thread-safe; one chain belongs to one thread at a time.
+ */
+struct eml_sink;
+
+/* Write to fd with a write(2) loop (EINTR and short writes handled; no
+ * buffering, so every write is on the fd when the call returns).  A
+ * failed write is EML_EIO with errno (ENOSPC on a full disk, EPIPE...).
+ * fd is not closed.  NULL if out of memory. */
+struct eml_sink *eml_sink_fd(int fd);
+/* Append to b (the caller's; not freed).  b->max is honoured: a write
+ * that would pass it fails with EML_ELIMIT and appends nothing. */
+struct eml_sink *eml_sink_buf(struct eml_buf *b);
+/* Call write(ctx, p, n) for each write (n > 0); it returns EML_OK or a
+ * negative EML_E* code, which the writer gets back.  close (may be NULL)
+ * is called by eml_sink_close when no error happened before, and its
+ * result is returned; it is not called after an error nor by
+ * eml_sink_abort.  ctx stays the caller's. */
+struct eml_sink *eml_sink_cb(int (*write)(void *ctx, const void *p,
+    size_t n), int (*close)(void *ctx), void *ctx);
+/* A sink that writes into parent without owning it: closing or aborting
+ * it leaves parent open.  For a filter chain that ends inside a larger
+ * output (one part's body in a message): build the chain on
+ * eml_sink_sub(out), close the chain, go on writing to out.  A failed
+ * write fails parent too (its error is sticky there as well).  parent
+ * must outlive it.  NULL if out of memory or parent is NULL. */
+struct eml_sink *eml_sink_sub(struct eml_sink *parent);
+/* Write n bytes (n == 0 is a no-op).  Returns EML_OK or <0. */
+int eml_sink_write(struct eml_sink *s, const void *p, size_t n);
+/* Write a NUL-terminated string. */
+int eml_sink_puts(struct eml_sink *s, const char *str);
+/* Finish every filter of the chain (encoders flush their last group,
+ * dot-stuffing writes ".\r\n", delivery sinks commit), free the chain.
+ * Returns EML_OK or the first error of the chain; after any error the
+ * sinks behind it are aborted instead (a Maildir or mbox delivery is
+ * then discarded, never left half written).  NULL gives EML_EINVAL. */
+int eml_sink_close(struct eml_sink *s);
+/* Free the chain without finishing: delivery sinks discard what was
+ * written.  NULL is a no-op. */
+void eml_sink_abort(struct eml_sink *s);
+/* Bytes accepted by s so far (its input side, before any transform). */
+uint64_t eml_sink_bytes(const struct eml_sink *s);
+/* The sticky error of s (EML_OK if none). */
+int eml_sink_error(const struct eml_sink *s);
+
+/* Filters.  Each returns NULL if out of memory (next is then freed). */
+
+/* Base64 encode (RFC 2045 6.8): lines of line_len characters (0 = 76;
+ * clamped to 4..76, a multiple of 4) ending in CRLF (crlf = 1) or LF;
+ * close writes the padding and ends the last line. */
+struct eml_sink *eml_filter_b64_enc(struct eml_sink *next, unsigned line_len,
+    int crlf);
+/* Base64 decode; whitespace and other non-alphabet bytes are skipped, a
+ * final group without padding is decoded (as eml_b64_dec_step). */
+struct eml_sink *eml_filter_b64_dec(struct eml_sink *next);
+/* Quoted-printable encode (RFC 2045 6.7): lines of at most 76 ending in
+ * CRLF or LF.  binary = 0 (text): CRLF and LF of the input are line ends
+ * (written as the chosen EOL), a bare CR is =0D; binary = 1: every CR and
+ * LF is encoded, so decoding gives back the bytes exactly. */
+struct eml_sink *eml_filter_qp_enc(struct eml_sink *next, int crlf,
+    int binary);
+/* Quoted-printable decode (soft breaks removed, trailing whitespace on a
+ * line deleted as RFC 2045 6.7 rule 3 says, bad escapes kept). */
+struct eml_sink *eml_filter_qp_dec(struct eml_sink *next);
+/* Transfer-decode any CTE (base64, QP, x-uuencode; 7bit, 8bit, binary
+ * and unknown pass through), as eml_decoder_step. */
+struct eml_sink *eml_filter_decode(struct eml_sink *next, enum eml_cte cte);
+/* Transfer-encode: base64 (76 columns) and QP (text mode) with CRLF or
+ * LF; 7bit, 8bit and binary pass the bytes through unchanged (the
+ * caller chose that encoding because the data fits it); uuencode and
+ * unknown give NULL with errno EINVAL (next is freed). */
+struct eml_sink *eml_filter_encode(struct eml_sink *next, enum eml_cte cte,
+    int crlf);
+/* Convert from charset from to charset to with iconv.  from is read as
+ * real mail means it (eml_charset_canon: "shift_jis" is CP932,
+ * "iso-8859-1" windows-1252); to is the exact charset named when iconv
+ * knows it (else its eml_charset_canon name).  A multibyte character split across writes
+ * converts right.  When to is UTF-8, bytes invalid in from become U+FFFD
+ * (one per invalid byte; UTF-8 input is checked by the filter itself,
+ * one per maximal invalid subpart, and 5- and 6-byte forms are invalid).  When to is another charset, a character it
+ * cannot hold (or input invalid in from) is an error, EML_ECHARSET: no
+ * silent substitute, the caller picks a charset that can hold the text
+ * (UTF-8 always can; from UTF-8 to an ISO-2022 charset an ESC in the
+ * text is such a character).  Input ending inside a character is
+ * EML_ECHARSET at close (U+FFFD when to is UTF-8).  Stateful charsets (ISO-2022-JP)
+ * get their final shift sequence at close.  NULL with errno EINVAL if
+ * either charset is unknown to iconv (next is freed). */
+struct eml_sink *eml_filter_charset(struct eml_sink *next, const char *from,
+    const char *to);
+/* Line ends: every CRLF, bare LF and bare CR becomes CRLF (crlf = 1) or
+ * LF (crlf = 0).  Idempotent: filtering twice is filtering once. */
+struct eml_sink *eml_filter_eol(struct eml_sink *next, int crlf);
+/* SMTP DATA (RFC 5321 4.5.2): line ends become CRLF as eml_filter_eol
+ * does, a line starting with '.' gets one more '.', and close ends the
+ * last line with CRLF (if it was not ended) and writes ".\r\n". */
+struct eml_sink *eml_filter_dotstuff(struct eml_sink *next);
+/* The server side of that (SMTP DATA, POP3 multi-line replies): a
+ * leading '.' of a line is removed, and the line "." ends the data;
+ * what follows is not passed on (see eml_filter_dotunstuff_end).  Only
+ * CRLF ends a line here: a bare LF or CR is data, so "\n.\n" does not
+ * end the data (SMTP smuggling).  Line ends are passed as they are.
+ * close without the end line is EML_EFORMAT (the data was cut short). */
+struct eml_sink *eml_filter_dotunstuff(struct eml_sink *next);
+/* For an unstuffing filter: 1 once the end line was seen, with *end_r
+ * (may be NULL) set to the number of bytes written into s up to and
+ * including it (so the caller knows which of its bytes were past the
+ * end: eml_sink_bytes(s) - *end_r); else 0. */
+int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
+/* Pass at most max bytes: a write that would go past max fails with
+ * EML_ELIMIT and passes none of its bytes (nor does any later one). */
+struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
+/* gzip-compress (RFC 1952; what eml_input_open reads back) at level 1..9
+ * (other values: zlib's default); close writes the trailer. */
+struct eml_sink *eml_filter_gzip(struct eml_sink *next, int level);
+
+/* ------------------------------------------------------------------ */
+/* Mailbox delivery: sinks that write one message into a mailbox.      */
+
+/*
+ * Maildir delivery from a stream: the message goes to dir/tmp/NAME as
+ * it is written; eml_sink_close fsyncs it, links it into dir/new/NAME
+ * (never replacing a file; rename where hard links are missing), removes
+ * the tmp name and fsyncs dir/new.  NAME is Maildir's unique name,
+ * time.M<usec>P<pid>Q<n>.host (n counts this process's deliveries; '/',
+ * ':' and ',' in the host name become \057, \072, \054).  create: make
+ * dir, dir/tmp, dir/new, dir/cur if missing.  After a successful close
+ * *name_r (if not NULL; may stay NULL if out of memory) is NAME (caller
+ * frees).  An abort, or an error anywhere in the chain, removes the tmp
+ * file: new/ only gets whole messages.  NULL on error with *err_r (if not
+ * NULL) EML_EINVAL, EML_ENOMEM, EML_EEXIST (no free name) or EML_EIO
+ * with errno (ENOENT: no such Maildir and create not set).  A close
+ * that fails after the link (fsync of new/) returns EML_EIO with the
+ * message delivered: a retry may then make a duplicate, never a loss.
+ */
+struct eml_sink *eml_sink_maildir(const char *dir, int create,
+    char **name_r, int *err_r);
+
+/* Flags of the mbox writers (besides EML_MBOX_RD, which they ignore). */
+enum {
+	EML_MBOX_CRLF = 1 << 1,		/* separator line ends in CRLF */
+	EML_MBOX_NO_DOTLOCK = 1 << 2	/* fcntl lock only, no PATH.lock */
+};
+
+/*
+ * The mboxrd form of one message, as a filter: the separator (the first
+ * line of from_line, which must start "From "; NULL = "From
+ * MAILER-DAEMON <date in UTC>"), then the message with every line
+ * matching ">*From " given one more '>' (the reader's EML_MBOX_RD undoes
+ * it), a line end if the message lacks one, and the blank line that
+ * ends a message (RFC 4155).  The final line ends are the message's own
+ * (CRLF if its last line ends so), the separator's are LF unless
+ * EML_MBOX_CRLF.  NULL with errno EINVAL if from_line is not a "From "
+ * line, ENOMEM if out of memory (next is freed either way).
+ */
+struct eml_sink *eml_filter_mbox(struct eml_sink *next,
+    const char *from_line, unsigned flags);
+/*
+ * Append one message to the mbox file path (created 0600 if missing),
+ * written as eml_filter_mbox does, under a dot-lock PATH.lock (created
+ * NFS-safe with link(); one older than 1024 s is stale and removed, as
+ * procmail does) and an fcntl write lock on the file (as mutt and
+ * procmail use both); each is tried for 2 s.  If the file does not end
+ * in a blank line, line ends are added first so the new "From " line
+ * starts a message.  eml_sink_close fsyncs and unlocks; eml_sink_abort,
+ * or an error anywhere in the chain, truncates the file back to its old
+ * size and unlocks.  NULL on error with *err_r EML_EINVAL (no path, bad
+ * from_line, not a regular file), EML_ENOMEM, or EML_EIO with errno
+ * (EAGAIN: still locked by someone else after 2 s).
+ */
+struct eml_sink *eml_sink_mbox(const char *path, const char *from_line,
+    unsigned flags, int *err_r);
+
+/* ------------------------------------------------------------------ */
 /* Structured fields: addresses, dates, message-ids.                   */
 
 struct eml_addr {
@@ -715,11 +940,16 @@ struct eml_date {
 	time_t utc;		/* seconds since the epoch, UTC */
 	int offset;		/* zone offset in minutes east of UTC */
 	int lenient;		/* 1 if an obsolete or broken form was used */
+	int zone_unknown;	/* "-0000": local time, zone unknown (RFC
+				 * 5322 3.3); formatted as "-00:00" */
+	struct eml_defects defects; /* EML_D_DATE_LENIENT or _INVALID */
 };
 
 /* Parse an RFC 5322 date-time leniently (obsolete zones, 2-digit years,
- * missing day name or seconds, common broken forms).  Returns EML_OK or
- * EML_EFORMAT if nothing usable was found. */
+ * missing day name or seconds, 12-hour clocks, zones without a sign,
+ * common broken forms).  Returns EML_OK or EML_EFORMAT if nothing usable
+ * was found; either way d->defects says what was wrong (DATE_INVALID on
+ * EML_EFORMAT, DATE_LENIENT when lenient is set). */
 int eml_date_parse(const char *v, size_t len, struct eml_date *d);
 /* Format as RFC 3339 ("2026-11-26T14:40:53+01:00") into buf (>= 26). */
 void eml_date_rfc3339(const struct eml_date *d, char buf[32]);
@@ -737,11 +967,118 @@ int eml_msgid_parse(const char *v, size_t len, struct eml_idlist *l);
 void eml_msgid_free(struct eml_idlist *l);
 
 /* ------------------------------------------------------------------ */
+/* Envelope and transport: what an SMTP client needs besides the bytes. */
+
+#define EML_MAX_RCPTS	10000	/* recipients kept; more set ADDR_INVALID */
+
+/*
+ * Envelope recipients, collected field by field from the top-level
+ * header (the HEADER events with ev.part->depth == 0, in order), so the
+ * message need not be in memory.  To, Cc and Bcc give the recipients;
+ * when the message has Resent- fields naming destinations, the most
+ * recent Resent- block's (the first one: RFC 5322 3.6.6, blocks are
+ * prepended) Resent-To, Resent-Cc and Resent-Bcc give them instead.
+ * Only valid addr-specs are kept (group names and phrases are not
+ * recipients), in order of first appearance, deduplicated with the
+ * domain compared case-insensitively and the local part exactly (RFC
+ * 5321 2.4).
+ */
+struct eml_rcpts;
+/* New empty collector, NULL if out of memory. */
+struct eml_rcpts *eml_rcpts_new(void);
+/* Feed one header field (name without colon, raw value).  Fields that
+ * are not address fields are used only to find where the Resent- block
+ * ends.  fallback: fallback list for raw 8-bit names.  Returns EML_OK,
+ * EML_ENOMEM or EML_EINVAL. */
+int eml_rcpts_field(struct eml_rcpts *r, const char *name, size_t nlen,
+    const char *value, size_t vlen, const char *fallback);
+/* Feed every top-level field of the header block at the start of
+ * buf[0..len) (a whole message or just its header; parsing stops at the
+ * blank line). */
+int eml_rcpts_from_header(const char *buf, size_t len, const char *fallback,
+    struct eml_rcpts *r);
+/* The recipients so far: *v_r[0..*n_r), strings owned by r. */
+void eml_rcpts_list(const struct eml_rcpts *r, char *const **v_r,
+    size_t *n_r);
+/* 1 if the list comes from a Resent- block. */
+int eml_rcpts_resent(const struct eml_rcpts *r);
+/* Codes of the address fields seen (ADDR_INVALID, ADDR_SPOOF, ...). */
+const struct eml_defects *eml_rcpts_defects(const struct eml_rcpts *r);
+/* 1 if a recipient is not ASCII, so the envelope needs SMTPUTF8. */
+int eml_rcpts_need_smtputf8(const struct eml_rcpts *r);
+void eml_rcpts_free(struct eml_rcpts *r);
+
+/* 1 if a top-level header field must not be sent: Bcc and Resent-Bcc
+ * (RFC 5322 3.6.3).  Used while copying the parser's events to the
+ * sink, dropping the raw bytes of those HEADER events (depth 0 only: a
+ * Bcc in an attached message is part of that message). */
+int eml_field_drop_on_send(const char *name, size_t nlen);
+
+enum { EML_SMTP_UTF8 = 1 };	/* SMTPUTF8 was offered (RFC 6531) */
+/*
+ * 1 if a[0..len) is a Mailbox of RFC 5321 4.1.2, as MAIL FROM and RCPT
+ * TO take it: Dot-string or Quoted-string local part of at most 64
+ * octets, a domain of at most 255 octets with LDH labels (at most 63
+ * each) or an IPv4 / IPv6 address literal.  CR, LF, NUL and other
+ * controls are refused; non-ASCII (valid UTF-8, in atoms, quoted
+ * strings and U-labels) only with EML_SMTP_UTF8.  Else 0, and *why_r
+ * (may be NULL) gets a static English reason.
+ */
+int eml_addr_smtp_ok(const char *a, size_t len, unsigned flags,
+    const char **why_r);
+
+/* What a message needs from the server, decided from the parser's
+ * events while it streams through (feed every event, in order). */
+struct eml_transport {
+	int smtputf8;		/* 8-bit in the top-level header: SMTPUTF8 */
+	int eightbit;		/* 8-bit elsewhere: 8BITMIME (RFC 6152) */
+	int binary;		/* NUL, bare CR or a line over 998 octets:
+				 * BINARYMIME (RFC 3030) or re-encoding */
+	uint64_t col_;		/* internal: length of the current line */
+	int cr_;		/* internal: last byte was CR */
+};
+void eml_transport_init(struct eml_transport *t);
+void eml_transport_event(struct eml_transport *t,
+    const struct eml_event *ev);
+
+/* ------------------------------------------------------------------ */
+/* Safe file names.                                                    */
+
+#define EML_FNAME_MAX	255	/* bytes; NAME_MAX of common file systems */
+
+/*
+ * Make a file name from a message (name[0..len), UTF-8 as
+ * eml_node_disposition gives it; may be NULL) safe to create in a
+ * directory on any platform, appending it to out (NUL-terminated):
+ * - only the last path component is kept ('/' and '\' both separate);
+ * - Windows' reserved characters <>:"|?* and look-alikes of the
+ *   separators become '_', so do bytes that are not UTF-8;
+ * - control characters, bidi embeddings, overrides and isolates,
+ *   zero-width and other invisible format characters are removed;
+ * - no leading '.', '-', '~' or space, no trailing '.' or space, no
+ *   ".." (runs of dots become one);
+ * - Windows device names (CON, NUL, COM1, LPT1, "con.txt", ...) get a
+ *   leading '_';
+ * - at most max bytes (0 = EML_FNAME_MAX; less than 16 is EML_EINVAL),
+ *   cut at a character boundary, keeping an extension of up to 16;
+ * - letters and marks of every script are kept as they are.
+ * When nothing usable is left, the name is made from section and ctype:
+ * "part-1.2.pdf" ("part-1.bin" without them).  Returns EML_OK,
+ * EML_EINVAL, EML_ENOMEM or EML_ELIMIT (out->max; out is left as it
+ * was).
+ */
+int eml_fname_safe(const char *name, size_t len, const char *ctype,
+    const char *section, size_t max, struct eml_buf *out);
+
+/* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
 
 /* Serialise msg exactly as parsed (byte-identical to the input when it
  * was not modified).  Appends to out. */
 int eml_msg_write(const struct eml_msg *msg, struct eml_buf *out);
+/* The same into a sink, piece by piece (nothing is copied); out is not
+ * closed.  Returns EML_OK or the sink's error. */
+int eml_msg_write_sink(const struct eml_msg *msg, struct eml_sink *out);
 
 /* A message under construction.  Headers are kept in order; parts are a
  * tree.  All strings are copied in. */
@@ -771,6 +1108,16 @@ int eml_build_set_text(struct eml_build *b, const char *subtype,
  * data.  The message becomes multipart/mixed if it was not. */
 int eml_build_attach(struct eml_build *b, const char *ctype,
     const char *filename, const void *data, size_t len);
+/* The same with the data read from fd when the message is written: from
+ * its current offset to end of file, base64-encoded as it is read, so it
+ * never has to fit in memory.  fd is not closed and must stay open until
+ * the write; a second write reads on from where the first stopped (for
+ * a file, lseek it back first).  A message ctype (message/rfc822...) becomes
+ * application/octet-stream (its body cannot be checked for 7bit/8bit
+ * lines first, and RFC 2046 5.2.1 forbids base64 there).  A read error
+ * makes the write fail with EML_EIO. */
+int eml_build_attach_fd(struct eml_build *b, const char *ctype,
+    const char *filename, int fd);
 /* Serialise with eol "\r\n" or "\n": bodies get base64 or QP as needed
  * with lines under 76 columns, boundaries that cannot occur in the
  * content.  A build from a parsed message keeps that message's own line
@@ -778,6 +1125,156 @@ int eml_build_attach(struct eml_build *b, const char *ctype,
  * left as it was.  Returns EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT. */
 int eml_build_write(const struct eml_build *b, const char *eol,
     struct eml_buf *out);
+/* The same into a sink, written as it is encoded (attachments from
+ * descriptors are read and encoded on the way): no output is held in
+ * memory.  The boundary is 128 random bits after "=_emlkit_", which
+ * base64 and quoted-printable output cannot contain; what goes out
+ * unencoded (7bit text, message/rfc822 parts, a parsed body, file names)
+ * is searched for it.  out is not closed.  On error out has a partial
+ * message: abort it (eml_sink_abort discards a delivery sink).  Returns
+ * EML_OK, EML_EINVAL, EML_ENOMEM, EML_ELIMIT, EML_EIO or the sink's
+ * error. */
+int eml_build_write_sink(const struct eml_build *b, const char *eol,
+    struct eml_sink *out);
+
+/* ------------------------------------------------------------------ */
+/* Streaming edits: rules applied while copying the parser's raw       */
+/* slices to a sink, so every byte no rule touches is the input's.     */
+/*
+ * Feed the message in any chunks; the output goes to the sink as it is
+ * parsed.  Memory is bounded whatever the message size: bodies are
+ * never held (a removed or replaced body is skipped as it streams, a
+ * re-encoded one goes through decode, charset and encode filters); of a
+ * part that a rule or the callback could address, the delimiter line
+ * and the header block are held until its header ends (capped by the
+ * parser's max_header_block + max_header_bytes, else EML_ELIMIT); any
+ * other part streams one header field at a time.
+ *
+ * Sections are the parser's (struct eml_part): children of a multipart
+ * are S.1, S.2, ...; a message that is not multipart has its body at
+ * S.1 ("1" at the top).  Besides: "" (and "HEADER") is always the top
+ * header block, "N.HEADER" (RFC 3501 6.4.5) the header of the message
+ * inside message/rfc822 part N, and "N" the part N itself (not the
+ * multipart message it may hold, which the parser also calls N).
+ *
+ * Rules are decided when a part's header ends, in the order given; the
+ * first remove, replace or re-encode that addresses a part wins (the
+ * callback's decision before all), header and parameter edits all
+ * apply.  Sizes are not known then: a tool that strips by size parses
+ * once for the sections (eml_part.raw_size) and edits by section.
+ * Edits need the part's own delimiter: the message itself cannot be
+ * removed or replaced, nor can the message inside a message/rfc822
+ * part be removed (replace it, or remove the message/rfc822 part).
+ * Strings given to the rule functions are copied; content pointers in
+ * struct eml_edit_content are borrowed until eml_edit_finish.
+ */
+struct eml_edit;
+
+/* What replaces a part: header fields made from ctype, disposition and
+ * filename (RFC 2231 when needed; line ends as the input's), a blank
+ * line, then the source encoded in cte as it is read.  With raw_entity
+ * the source is a whole entity (fields, blank line, body) copied as it
+ * is.  The source is data[0..len) when data is set, else fd (read to
+ * EOF, not closed) when use_fd is set, else read() until it returns 0
+ * (<0: an EML_E* code, which the edit returns). */
+struct eml_edit_content {
+	const char *ctype;	/* NULL: application/octet-stream */
+	const char *disposition; /* "attachment", "inline" or NULL */
+	const char *filename;	/* UTF-8 or NULL (then disposition
+				 * defaults to attachment) */
+	enum eml_cte cte;	/* how the body is written */
+	int raw_entity;
+	const void *data;
+	size_t len;
+	int use_fd;
+	int fd;
+	long (*read)(void *ctx, void *buf, size_t n);
+	void *read_ctx;
+};
+
+enum eml_edit_action {
+	EML_EDIT_KEEP = 0,	/* as it is (header edits still apply) */
+	EML_EDIT_REMOVE,	/* part and its delimiter go */
+	EML_EDIT_REPLACE,	/* header and body become content */
+	EML_EDIT_REENCODE	/* leaf body to cte and/or charset */
+};
+
+/* What the callback decides for one part (zeroed, KEEP, cte -1). */
+struct eml_edit_decision {
+	enum eml_edit_action action;
+	struct eml_edit_content content;	/* REPLACE; used at once */
+	int cte;			/* REENCODE: enum eml_cte or -1 */
+	const char *charset;		/* REENCODE: target or NULL */
+};
+
+/* An editor writing to out (not owned: close it after _finish).  opts
+ * are the parser's (NULL = defaults; EML_PARSE_DECODE is ignored).
+ * Returns NULL if out is NULL or out of memory. */
+struct eml_edit *eml_edit_new(struct eml_sink *out,
+    const struct eml_parser_opts *opts);
+/* Free e; the sink stays open.  NULL is a no-op. */
+void eml_edit_free(struct eml_edit *e);
+
+/* Rules, before the first feed.  Each returns EML_OK, EML_EINVAL (bad
+ * name, value with CR or LF), EML_ENOMEM or EML_ELIMIT (over 1024). */
+/* Remove the part at section: its delimiter, header and body go, so
+ * the multipart stays well-formed (it may be left with no parts). */
+int eml_edit_remove(struct eml_edit *e, const char *section);
+/* Replace the header and body of the part at section with c (ctype,
+ * disposition and filename with CR or LF: EML_EINVAL). */
+int eml_edit_replace(struct eml_edit *e, const char *section,
+    const struct eml_edit_content *c);
+/* Set header field name of the header block at section to utf8
+ * (encoded with eml_hdr_encode): the first field of that name is
+ * rewritten where it is, later ones go, and if there is none it is
+ * added at the end of the block.  utf8 NULL removes every field of that
+ * name.  Every other field stays byte for byte. */
+int eml_edit_set_header(struct eml_edit *e, const char *section,
+    const char *name, const char *utf8);
+/* Set (utf8) or remove (NULL) parameter param of the first field named
+ * field (Content-Type, Content-Disposition) at section.  Only the
+ * parameter's bytes change: the first occurrence is rewritten in place
+ * (quoted, or RFC 2231 when it needs it), other occurrences and RFC 2231
+ * continuations go with their ';', a new one is appended to the value;
+ * a missing field is added (Content-Type: the part's type; else
+ * "attachment"). */
+int eml_edit_set_param(struct eml_edit *e, const char *section,
+    const char *field, const char *param, const char *utf8);
+/* Re-encode the leaf body at section to cte (enum eml_cte below
+ * EML_CTE_UUENCODE, -1 = keep) and/or charset (NULL = keep): decode,
+ * convert, encode as it streams; Content-Transfer-Encoding and the
+ * charset parameter are set to match.  QP is binary-safe (CR and LF
+ * encoded) for other than text/ *.  A body in a charset iconv does not
+ * know keeps its charset; an unknown target, or text the target cannot
+ * hold, fails the edit (EML_ECHARSET: pick UTF-8). */
+int eml_edit_reencode(struct eml_edit *e, const char *section, int cte,
+    const char *charset);
+/* SMTP without 8BITMIME (RFC 6152): every 8bit or binary leaf becomes
+ * quoted-printable (text/ *) or base64 (other types), and a multipart or
+ * message labelled 8bit or binary is labelled 7bit.  Headers are not
+ * changed (8-bit headers need SMTPUTF8).  Declared-7bit parts are
+ * trusted. */
+int eml_edit_7bit(struct eml_edit *e);
+/* Call decide for every part when its header ends: part is final, hdr
+ * the raw header block (fields as written), *d_r zeroed with KEEP and
+ * cte -1.  Return EML_OK, or <0 to stop the edit with that error. */
+int eml_edit_set_callback(struct eml_edit *e,
+    int (*decide)(void *ctx, const struct eml_part *part, const char *hdr,
+    size_t hdr_len, struct eml_edit_decision *d_r), void *ctx);
+
+/* Feed input; writes what is decided to the sink.  Returns EML_OK or
+ * <0 (sticky): the sink's error, EML_ENOMEM, EML_ELIMIT (a held header
+ * block over its cap), EML_ECHARSET, or the callback's. */
+int eml_edit_feed(struct eml_edit *e, const void *buf, size_t len);
+/* Input ended: write the rest.  Does not close the sink. */
+int eml_edit_finish(struct eml_edit *e);
+/* Read fd to EOF through the editor, then _finish. */
+int eml_edit_fd(struct eml_edit *e, int fd);
+/* Parts that a rule or decision changed (removed, replaced, re-encoded
+ * or with header edits) so far. */
+unsigned eml_edit_applied(const struct eml_edit *e);
+/* Text of the first error, owned by e. */
+const char *eml_edit_errmsg(const struct eml_edit *e);
 
 /* ------------------------------------------------------------------ */
 /* Input: files, pipes, gzip, mmap; mailbox formats.                   */
@@ -826,6 +1323,11 @@ struct eml_mbox_event {
 	size_t len;
 	uint64_t offset;	/* input offset of data[0] */
 	unsigned long index;	/* 1-based message number */
+	/* END: "From " lines inside the message that do not follow a blank
+	 * line, so are body text (RFC 4155), left unquoted by an mboxo
+	 * writer (EML_D_MBOX_FROM_UNQUOTED); and the offset of the first. */
+	unsigned long from_unquoted;
+	uint64_t from_unquoted_offset;
 };
 /* Next event: 1, 0 (need more input), <0 error.  Same rules as the
  * parser: data points into the fed buffer or the splitter's own. */
@@ -837,14 +1339,16 @@ int eml_mbox_sniff(const void *buf, size_t len);
  * date this recognises. */
 int eml_mbox_from_time(const char *line, size_t len, time_t *t_r);
 /* Quote a message for mboxrd (">From " -> ">>From ", "From " -> ">From ")
- * with a separator line; appends to out. */
+ * with a separator line; appends to out (eml_filter_mbox into out, the
+ * separator's line end taken from the message's last line). */
 int eml_mbox_write(const char *from_line, const void *msg, size_t len,
     struct eml_buf *out);
 
 /* Maildir. */
 /* Deliver msg into dir/tmp then link into dir/new with a unique name
  * (created folders cur, new, tmp if create is set).  The file name
- * (without folder) is written to name_r (caller frees) if not NULL. */
+ * (without folder) is written to name_r (caller frees) if not NULL.
+ * The whole-buffer form of eml_sink_maildir. */
 int eml_maildir_deliver(const char *dir, const void *msg, size_t len,
     int create, char **name_r);
 /* List message files in dir/new and dir/cur, sorted by name; caller
@@ -877,16 +1381,21 @@ int eml_json_int(struct eml_json *j, int64_t v);
 int eml_json_bool(struct eml_json *j, int v);
 int eml_json_null(struct eml_json *j);
 
-/* SHA-256 (for part digests), small and dependency-free. */
+/* SHA-256 (for part digests), computed by libcrypto (EVP).  init never
+ * allocates; the first update makes a context that final (or _free, to
+ * abandon a digest) releases, so every init'ed and updated state must
+ * reach one of them.  After final the state starts a new digest. */
 struct eml_sha256 {
-	uint32_t h[8];
-	uint64_t n;
-	unsigned char buf[64];
-	unsigned nbuf;
+	void *ctx;		/* EVP_MD_CTX, NULL until the first update */
+	int err;		/* out of memory seen: final fails */
 };
 void eml_sha256_init(struct eml_sha256 *s);
 void eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len);
-void eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Write the digest of everything updated since init (or the last final)
+ * to out.  Returns EML_OK, or EML_ENOMEM (out is then all zeroes). */
+int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Release an unfinished digest; the state can be init'ed again. */
+void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */
 void eml_sha256_hex(const unsigned char d[32], char hex[65]);
 

@@ -45,6 +45,37 @@ emli_strlcpy(char *dst, const char *src, size_t n, size_t size)
  * new index.  Comment nesting is capped (depth 32) to bound work. */
 size_t emli_skip_cfws(const char *s, size_t len, size_t i);
 
+/* ---- Addresses (addr.c) ---- */
+
+/* 1 if s[0..n) is an addr-spec the email field of eml_addr may hold
+ * (RFC 5322 3.4.1, obsolete local parts tolerated, RFC 6532 UTF-8,
+ * address literals of RFC 5321 4.1.3 only); *control_r is set when it
+ * has CTLs, '<', '>' or markup in a domain literal. */
+int emli_addr_spec_ok(const char *s, size_t n, int *control_r);
+
+/* ---- Header-value defects (fieldcheck.c) ---- */
+
+/* Values longer than this are not checked (their parsers are linear,
+ * this bounds the work per field further). */
+#define EMLI_FIELDCHECK_MAX	(64 * 1024)
+#define EMLI_FC_MESSAGE		1	/* the field is in a message header */
+
+/*
+ * The defects found inside the value v[0..vlen) of field name (without
+ * colon; the raw value as the parser gives it, folds kept) into *d:
+ * Content-Type and Content-Disposition parameters in any header, and with
+ * EMLI_FC_MESSAGE the address fields (From, Sender, Reply-To, To, Cc,
+ * Bcc and their Resent- forms), Date, Message-ID, In-Reply-To,
+ * References and Subject.  Other fields give no defects.  fallback is a
+ * fallback list as for eml_charset_fallback.  Content-Type also reports
+ * EML_D_CTYPE_INVALID and EML_D_CONFLICTING_PARAM, which the parser
+ * emits itself: callers that do so leave those two out.  Returns EML_OK
+ * or EML_ENOMEM.
+ */
+int emli_field_check(const char *name, size_t nlen, const char *v,
+    size_t vlen, const char *fallback, unsigned flags,
+    struct eml_defects *d);
+
 /* ---- Parameters: header.c tokenises, rfc2231.c joins and decodes ---- */
 
 /* One raw "name=value" as written: name lower-case with its "*N*"
@@ -91,5 +122,94 @@ struct emli_codec {
  * exactly.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT (out unchanged). */
 int emli_codec_run(const struct emli_codec *c, const void *in, size_t len,
     struct eml_buf *out);
+
+/* ---- Sinks and filters (sink.c, filter_*.c, maildir.c, mbox.c) ---- */
+
+/*
+ * What a kind of sink does.  write gets n > 0 bytes and returns EML_OK
+ * or <0.  finish (may be NULL) is called by eml_sink_close only while no
+ * error has happened: a filter writes what it still holds to next, a
+ * delivery sink commits.  release (may be NULL) frees what the sink owns
+ * (not next, not the struct) and is always called last; discard is set
+ * when the output must not be kept (abort, or an error anywhere in the
+ * chain), so a delivery sink removes what it wrote.
+ */
+struct emli_sink_ops {
+	int (*write)(struct eml_sink *s, const void *p, size_t n);
+	int (*finish)(struct eml_sink *s);
+	void (*release)(struct eml_sink *s, int discard);
+};
+
+struct eml_sink {
+	const struct emli_sink_ops *ops;
+	struct eml_sink *next;	/* filters: where output goes (owned) */
+	int err;		/* first error, sticky */
+	int err_errno;		/* errno at that error (EML_EIO) */
+	uint64_t bytes;		/* bytes accepted */
+};
+
+/* Allocate a sink of size bytes (>= sizeof(struct eml_sink), the struct
+ * embedding it first) with ops and next.  If next is given and the
+ * allocation fails, next is aborted.  NULL with errno ENOMEM; a NULL next
+ * for a filter (want_next) also gives NULL (its constructor failed). */
+struct eml_sink *emli_sink_new(size_t size, const struct emli_sink_ops *ops,
+    struct eml_sink *next, int want_next);
+/* Write all of p[0..n) to fd (EINTR and short writes handled): EML_OK or
+ * EML_EIO with errno. */
+int emli_write_all(int fd, const void *p, size_t n);
+/* The host part of a Maildir name: h with '/', ':' and ',' as octal
+ * escapes ("\057"), into out[size] (maildir.c). */
+void emli_maildir_host(const char *h, char *out, size_t size);
+
+/* ---- Body checks (bodycheck.c): body-level diagnostics of a leaf ---- */
+
+/* Called once per occurrence: code at input line and byte offset. */
+typedef void (*emli_bodycheck_fn)(void *arg, enum eml_diag_code code,
+    unsigned long line, uint64_t off);
+
+#define EMLI_BC_MBOX	1	/* message is from an mbox: "From " lines */
+#define EMLI_BC_NO_UU	2	/* no uuencode blocks in text bodies */
+
+struct emli_bodycheck {
+	enum eml_cte cte;
+	unsigned flags;			/* EMLI_BC_* */
+	unsigned budget;		/* reports left (max_diags) */
+	const unsigned char *tab;	/* byte kinds that matter */
+	int active, lines, uu;
+	int bol;
+	unsigned long col;		/* bytes on the line so far */
+	int col_cr;			/* last byte counted was a CR */
+	unsigned line_seen;		/* codes reported on this line */
+	int cr;				/* CR pending: bare unless LF */
+	uint64_t cr_off;
+	unsigned long cr_line;
+	char lp[16];			/* first bytes of the line */
+	unsigned nlp;
+	int lp_pending;			/* at a line start: take lp */
+	int lp_have, lp_whole;		/* lp taken; the whole line */
+	uint64_t lp_off;
+	unsigned long lp_line;
+	int uu_open;			/* "begin" seen, no "end" yet */
+	uint64_t uu_off;
+	unsigned long uu_line;
+	int qp_st;			/* after '=' */
+	uint64_t qp_eq_off;
+	unsigned long qp_eq_line;
+	int b64_bol, b64_started, b64_ended, b64_trail;
+	unsigned b64_nacc, b64_padneed, b64_end_nacc;
+};
+
+/* Set up c for a leaf with transfer encoding cte; text: a text/ type
+ * (uuencode blocks are looked for); budget: at most this many reports. */
+void emli_bodycheck_init(struct emli_bodycheck *c, enum eml_cte cte,
+    int text, unsigned flags, unsigned budget);
+/* Check raw body bytes buf[0..n), whose first byte is at input offset
+ * off and line line; fn gets each occurrence. */
+void emli_bodycheck_feed(struct emli_bodycheck *c, const void *buf,
+    size_t n, uint64_t off, unsigned long line, emli_bodycheck_fn fn,
+    void *arg);
+/* The body ended at off/line: report what was left open. */
+void emli_bodycheck_finish(struct emli_bodycheck *c, uint64_t off,
+    unsigned long line, emli_bodycheck_fn fn, void *arg);
 
 #endif /* EML_PRIV_H */

@@ -66,6 +66,66 @@ eml_hdr_decode(const char *v, size_t len, const char *fallback,
 	return terminate(out);
 }
 
+/* A charset that adds nothing to a fallback list: UTF-8 is always
+ * tried first, ASCII cannot hold 8-bit. */
+static int
+plain_charset(const char *cs)
+{
+	return strcasecmp(cs, "us-ascii") == 0 || strcasecmp(cs, "ascii") ==
+	    0 || strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+/* 1 if n is inside an embedded message (below a message/rfc822 part). */
+static int
+in_embedded(const struct eml_node *n)
+{
+	const struct eml_node *a;
+
+	for (a = n->parent; a != NULL; a = a->parent)
+		if (a->info.is_message)
+			return 1;
+	return 0;
+}
+
+int
+eml_msg_fallback(const struct eml_msg *msg, const char *deflt, char *buf,
+    size_t size)
+{
+	const struct eml_node *n;
+	const char *cs = NULL;
+	size_t nc, nd;
+
+	if (buf == NULL || size == 0)
+		return EML_EINVAL;
+	if (deflt == NULL)
+		deflt = EMLI_FALLBACK;
+	/* mutt's assumed_charset, automatic: the sender's software wrote
+	 * the raw header bytes in the charset it wrote the text in */
+	for (n = msg != NULL ? msg->root : NULL; n != NULL;
+	    n = eml_node_next(n)) {
+		if (n->first_child != NULL || n->info.is_multipart ||
+		    n->info.is_message || in_embedded(n) ||
+		    strncmp(n->info.ctype, "text/", 5) != 0)
+			continue;
+		if (n->info.charset[0] != '\0')
+			cs = n->info.charset;
+		break;
+	}
+	if (cs != NULL && (plain_charset(cs) || !eml_charset_known(cs) ||
+	    strchr(cs, ',') != NULL))
+		cs = NULL;
+	nd = strlen(deflt);
+	nc = cs != NULL ? strlen(cs) + 1 : 0;
+	if (nc + nd >= size)
+		return EML_ELIMIT;
+	if (cs != NULL) {
+		memcpy(buf, cs, nc - 1);
+		buf[nc - 1] = ',';
+	}
+	memcpy(buf + nc, deflt, nd + 1);
+	return EML_OK;
+}
+
 /*
  * A word needs encoding if it is not plain printable ASCII, if a decoder
  * would take it for an encoded-word, or if it cannot fit on a line.

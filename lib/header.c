@@ -191,6 +191,22 @@ looks_like_param(const char *s, size_t len, size_t i)
 	return i < len && s[i] == '=';
 }
 
+/* Index of the next ';' outside quoted strings at or after i, or len. */
+static size_t
+skip_to_semi(const char *s, size_t len, size_t i)
+{
+	while (i < len && s[i] != ';') {
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+		}
+		if (i < len)
+			i++;
+	}
+	return i;
+}
+
 /*
  * Read a value at s[*ip] into the arena.  A value is a sequence of pieces
  * (quoted strings and unquoted runs) up to ';', the end, or the start of
@@ -202,18 +218,28 @@ looks_like_param(const char *s, size_t len, size_t i)
  * - a comment after whitespace is dropped ("us-ascii (Plain text)");
  * - an unterminated quoted string runs to the end of the field;
  * - line breaks inside quoted strings are unfolded (CR/LF removed).
+ * But a value that starts with a quoted string ends at its closing quote
+ * (RFC 2045 5.1: value := token / quoted-string), as GMime and Python
+ * read it: in 'boundary="b"x' the boundary is "b", and in 'charset =
+ * "iso-8859-1" Content-Transfer-Encoding: 8bit' (a line break lost) the
+ * charset is "iso-8859-1".  What follows up to the next ';' is skipped
+ * and *junk_r set (EML_D_PARAM_TRAILING_JUNK); a "name=" there starts
+ * the next parameter as for unquoted values.
  * Returns 1 if a value was present (possibly ""), 0 if none, <0 on error.
  */
 static int
 read_value(const char *s, size_t len, size_t *ip, struct eml_buf *b,
-    int *quoted_r)
+    int *quoted_r, int *junk_r)
 {
 	size_t i = *ip, k;
 	int have = 0, c;
 
 	*quoted_r = 0;
+	*junk_r = 0;
 	while (i < len && s[i] != ';') {
 		if (s[i] == '"') {
+			int first = !have;
+
 			*quoted_r = 1;
 			for (i++; i < len && s[i] != '"'; i++) {
 				c = (unsigned char)s[i];
@@ -226,6 +252,18 @@ read_value(const char *s, size_t len, size_t *ip, struct eml_buf *b,
 			}
 			if (i < len)
 				i++;	/* closing quote */
+			if (first) {
+				have = 1;
+				k = emli_skip_cfws(s, len, i);
+				if (k >= len || s[k] == ';' ||
+				    looks_like_param(s, len, k)) {
+					i = k;
+					break;
+				}
+				*junk_r = 1;
+				i = skip_to_semi(s, len, k);
+				break;
+			}
 		} else {
 			k = i;
 			while (i < len && s[i] != ';' && s[i] != '"' &&
@@ -275,7 +313,7 @@ eml_params_parse(const char *s, size_t len, struct eml_params *p)
 {
 	struct praw_list l;
 	size_t i, ns, nl, j, name_off, val_off;
-	int r, quoted;
+	int r, quoted, junk;
 
 	memset(&l, 0, sizeof(l));
 	/* Names and values are never longer than the input. */
@@ -310,9 +348,11 @@ eml_params_parse(const char *s, size_t len, struct eml_params *p)
 		if (eml_buf_addc(&l.arena, '\0') != EML_OK)
 			goto nomem;
 		val_off = l.arena.len;
-		r = read_value(s, len, &i, &l.arena, &quoted);
+		r = read_value(s, len, &i, &l.arena, &quoted, &junk);
 		if (r < 0)
 			goto nomem;
+		if (junk)
+			eml_defects_set(&p->defects, EML_D_PARAM_TRAILING_JUNK);
 		if (r == 0) {
 			/* "name=" with nothing: dropped. */
 			l.arena.len = name_off;

@@ -13,8 +13,13 @@
  * ">From ", blank?) and the From_ line itself are held, at most HOLD_MAX
  * bytes.  The results do not depend on how the input is chunked.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "eml_priv.h"
 
@@ -24,6 +29,7 @@
 enum dec {
 	D_MORE,		/* need more bytes to decide */
 	D_PLAIN,	/* ordinary line */
+	D_FROM_BODY,	/* "From " not after a blank line: body (mboxo) */
 	D_BLANK,	/* "\n" or "\r\n" */
 	D_FROM,		/* separator */
 	D_QUOTED	/* ">+From " with EML_MBOX_RD */
@@ -45,6 +51,8 @@ struct eml_mbox {
 	enum state st;
 	int in_msg;			/* a message is open */
 	int prev_blank;			/* last line was blank */
+	unsigned long unquoted;		/* diag: D_FROM_BODY lines in msg */
+	uint64_t unquoted_off;		/* diag: offset of the first */
 	unsigned long index;
 	const char *pend;		/* held blank line: "\n", "\r\n" */
 	size_t npend;
@@ -113,6 +121,8 @@ push(struct eml_mbox *m, enum eml_mbox_ev_type t, const void *data,
 	ev->len = len;
 	ev->offset = off;
 	ev->index = m->index;
+	ev->from_unquoted = t == EML_MBOX_END ? m->unquoted : 0;
+	ev->from_unquoted_offset = t == EML_MBOX_END ? m->unquoted_off : 0;
 	m->qn++;
 }
 
@@ -168,7 +178,7 @@ decide(const struct eml_mbox *m, const unsigned char *p, size_t n, int eof)
 	}
 	if (k > 0)
 		return D_QUOTED;
-	return m->prev_blank || !m->in_msg ? D_FROM : D_PLAIN;
+	return m->prev_blank || !m->in_msg ? D_FROM : D_FROM_BODY;
 }
 
 static void
@@ -182,6 +192,8 @@ begin_msg(struct eml_mbox *m, const unsigned char *line, size_t n,
 		n--;
 	m->index++;
 	m->in_msg = 1;
+	m->unquoted = 0;
+	m->unquoted_off = 0;
 	push(m, EML_MBOX_BEGIN, line, n, off);
 	m->st = S_BOL;
 	m->prev_blank = 0;
@@ -227,6 +239,15 @@ from_line(struct eml_mbox *m)
 	m->msg_end = m->off;
 }
 
+/* A "From " line inside a message that no writer quoted (mboxo): body
+ * text by RFC 4155, counted for the END event (diag branch). */
+static void
+from_body(struct eml_mbox *m, uint64_t off)
+{
+	if (m->in_msg && m->unquoted++ == 0)
+		m->unquoted_off = off;
+}
+
 /* Act on the decision for the line starting at p (in hold or buffer). */
 static void
 act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
@@ -246,6 +267,9 @@ act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
 		m->st = S_BODY;
 		m->prev_blank = 0;
 		break;
+	case D_FROM_BODY:
+		from_body(m, off);
+		/* FALLTHROUGH */
 	case D_PLAIN:
 		flush_pend(m);
 		push_data(m, p, n, off);
@@ -324,6 +348,9 @@ bol(struct eml_mbox *m)
 		m->st = S_BODY;
 		m->prev_blank = 0;
 		break;
+	case D_FROM_BODY:
+		from_body(m, m->off);
+		/* FALLTHROUGH */
 	case D_PLAIN:
 		flush_pend(m);
 		m->st = S_BODY;
@@ -348,6 +375,7 @@ body(struct eml_mbox *m)
 		}
 		s = nl + 1;
 		m->st = S_BOL;
+		/* a D_FROM_BODY line goes through bol() to be counted */
 		if (s == e || decide(m, s, (size_t)(e - s), 0) != D_PLAIN)
 			break;
 		m->st = S_BODY;
@@ -420,47 +448,238 @@ eml_mbox_sniff(const void *buf, size_t len)
 	return len >= 5 && memcmp(buf, "From ", 5) == 0;
 }
 
+/* ---- writing: the mboxrd filter and the delivery sink ---- */
+
+#define MBF_BUF		4096
+#define LOCK_TRIES	20		/* 100 ms apart: 2 s */
+#define LOCK_STALE	1024		/* seconds: procmail's LOCKTIMEOUT */
+
+enum mbf_state {
+	MB_BOL,		/* at the start of a line, or after its '>'s */
+	MB_MATCH,	/* k bytes of "From " seen there, held */
+	MB_MID		/* inside a line */
+};
+
+struct mbf_sink {
+	struct eml_sink s;
+	char *from;		/* separator line without EOL */
+	int crlf;		/* separator ends in CRLF */
+	int started;		/* separator written */
+	enum mbf_state st;
+	unsigned k;
+	unsigned char last[2];	/* last two message bytes */
+	uint64_t n;		/* message bytes */
+	unsigned char buf[MBF_BUF];
+	size_t nbuf;
+};
+
+static int
+mbf_flush(struct mbf_sink *f)
+{
+	size_t n = f->nbuf;
+
+	f->nbuf = 0;
+	return n > 0 ? eml_sink_write(f->s.next, f->buf, n) : EML_OK;
+}
+
+static int
+mbf_put(struct mbf_sink *f, const void *p, size_t n)
+{
+	int r;
+
+	if (f->nbuf + n > sizeof(f->buf)) {
+		if ((r = mbf_flush(f)) < 0)
+			return r;
+		if (n > sizeof(f->buf))
+			return eml_sink_write(f->s.next, p, n);
+	}
+	memcpy(f->buf + f->nbuf, p, n);
+	f->nbuf += n;
+	return EML_OK;
+}
+
+static int
+mbf_start(struct mbf_sink *f)
+{
+	int r;
+
+	f->started = 1;
+	if ((r = mbf_put(f, f->from, strlen(f->from))) < 0)
+		return r;
+	return mbf_put(f, f->crlf ? "\r\n" : "\n", f->crlf ? 2 : 1);
+}
+
+/*
+ * mboxrd: a line that is ">*From " gets one more '>'.  Since the added
+ * '>' can go anywhere in the run of '>'s, it is put right before the
+ * "From ": only those five bytes are ever held, however long the run.
+ */
+static int
+mbf_write(struct eml_sink *s, const void *p, size_t n)
+{
+	struct mbf_sink *f = (struct mbf_sink *)s;
+	const unsigned char *q = p, *end = q + n, *nl;
+	size_t len;
+	int r;
+
+	if (!f->started && (r = mbf_start(f)) < 0)
+		return r;
+	if (n >= 2) {
+		f->last[0] = q[n - 2];
+		f->last[1] = q[n - 1];
+	} else {
+		f->last[0] = f->last[1];
+		f->last[1] = q[0];
+	}
+	f->n += n;
+	while (q < end) {
+		switch (f->st) {
+		case MB_BOL:
+			if (*q == '>') {
+				if ((r = mbf_put(f, q, 1)) < 0)
+					return r;
+				q++;
+			} else if (*q == 'F') {
+				f->st = MB_MATCH;
+				f->k = 1;
+				q++;
+			} else
+				f->st = MB_MID;
+			break;
+		case MB_MATCH:
+			if (*q == "From "[f->k]) {
+				q++;
+				if (++f->k < 5)
+					break;
+				if ((r = mbf_put(f, ">From ", 6)) < 0)
+					return r;
+			} else if ((r = mbf_put(f, "From ", f->k)) < 0)
+				return r;
+			f->st = MB_MID;
+			break;
+		case MB_MID:
+			nl = memchr(q, '\n', (size_t)(end - q));
+			len = nl != NULL ? (size_t)(nl - q) + 1 :
+			    (size_t)(end - q);
+			if ((r = mbf_put(f, q, len)) < 0)
+				return r;
+			q += len;
+			if (nl != NULL)
+				f->st = MB_BOL;
+			break;
+		}
+	}
+	return EML_OK;
+}
+
+static int
+mbf_finish(struct eml_sink *s)
+{
+	struct mbf_sink *f = (struct mbf_sink *)s;
+	const char *eol;
+	int r;
+
+	if (!f->started && (r = mbf_start(f)) < 0)
+		return r;
+	if (f->st == MB_MATCH && (r = mbf_put(f, "From ", f->k)) < 0)
+		return r;
+	/* The message's own line end if it has one, else the
+	 * separator's; then the blank line that ends the message, which
+	 * the reader drops again (RFC 4155). */
+	eol = f->crlf ? "\r\n" : "\n";
+	if (f->n >= 2 && f->last[0] == '\r' && f->last[1] == '\n')
+		eol = "\r\n";
+	else if (f->n >= 1 && f->last[1] == '\n')
+		eol = "\n";
+	if (f->n > 0 && f->last[1] != '\n' &&
+	    (r = mbf_put(f, eol, strlen(eol))) < 0)
+		return r;
+	if ((r = mbf_put(f, eol, strlen(eol))) < 0)
+		return r;
+	return mbf_flush(f);
+}
+
+static void
+mbf_release(struct eml_sink *s, int discard)
+{
+	free(((struct mbf_sink *)s)->from);
+}
+
+static const struct emli_sink_ops mbf_ops = {
+	mbf_write, mbf_finish, mbf_release
+};
+
+struct eml_sink *
+eml_filter_mbox(struct eml_sink *next, const char *from_line,
+    unsigned flags)
+{
+	char def[80];
+	struct mbf_sink *f;
+	struct tm tm;
+	time_t now;
+	size_t n;
+
+	if (next == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (from_line == NULL) {
+		/* RFC 4155: "From " sender asctime-date, in UTC */
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(def, sizeof(def), "From MAILER-DAEMON %a %b %e "
+		    "%H:%M:%S %Y", &tm);
+		from_line = def;
+	}
+	if (strncmp(from_line, "From ", 5) != 0) {
+		eml_sink_abort(next);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = (struct mbf_sink *)emli_sink_new(sizeof(*f), &mbf_ops, next, 1);
+	if (f == NULL)
+		return NULL;
+	n = strcspn(from_line, "\r\n");
+	if ((f->from = malloc(n + 1)) == NULL) {
+		eml_sink_abort(&f->s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(f->from, from_line, n);
+	f->from[n] = '\0';
+	f->crlf = (flags & EML_MBOX_CRLF) != 0;
+	f->st = MB_BOL;
+	return &f->s;
+}
+
 int
 eml_mbox_write(const char *from_line, const void *msg, size_t len,
     struct eml_buf *out)
 {
-	const char *p = msg, *e = p + len, *nl, *q;
-	const char *eol = "\n";
-	size_t n, save = out->len;
+	const char *p = msg;
+	size_t save = out->len;
+	struct eml_sink *s;
 	int r;
 
-	if (from_line == NULL || strncmp(from_line, "From ", 5) != 0)
+	if (from_line == NULL || strncmp(from_line, "From ", 5) != 0 ||
+	    (msg == NULL && len > 0))
 		return EML_EINVAL;
-	n = strcspn(from_line, "\r\n");
-	if (len >= 2 && p[len - 2] == '\r' && p[len - 1] == '\n')
-		eol = "\r\n";
-	if ((r = eml_buf_add(out, from_line, n)) != EML_OK ||
-	    (r = eml_buf_adds(out, eol)) != EML_OK)
-		goto fail;
-	while (p < e) {
-		nl = memchr(p, '\n', (size_t)(e - p));
-		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(e - p);
-		/* mboxrd: any ">*From " line gets one more '>'. */
-		for (q = p; q < p + n && *q == '>'; q++)
-			;
-		if ((size_t)(p + n - q) >= 5 && memcmp(q, "From ", 5) == 0 &&
-		    (r = eml_buf_addc(out, '>')) != EML_OK)
-			goto fail;
-		if ((r = eml_buf_add(out, p, n)) != EML_OK)
-			goto fail;
-		p += n;
+	/* The whole message is known here: the separator takes its line
+	 * ends from the message's last line. */
+	s = eml_filter_mbox(eml_sink_buf(out), from_line,
+	    len >= 2 && p[len - 2] == '\r' && p[len - 1] == '\n' ?
+	    EML_MBOX_CRLF : 0);
+	if (s == NULL)
+		return EML_ENOMEM;
+	if ((r = eml_sink_write(s, msg, len)) != EML_OK)
+		eml_sink_abort(s);
+	else
+		r = eml_sink_close(s);
+	if (r != EML_OK) {
+		out->len = save;
+		if (out->data != NULL)
+			out->data[save] = '\0';
 	}
-	/* The message ends with an EOL, then the blank separator line. */
-	if (len > 0 && ((const char *)msg)[len - 1] != '\n' &&
-	    (r = eml_buf_adds(out, eol)) != EML_OK)
-		goto fail;
-	if ((r = eml_buf_adds(out, eol)) != EML_OK)
-		goto fail;
-	return EML_OK;
-fail:
-	out->len = save;
-	if (out->data != NULL)
-		out->data[save] = '\0';
 	return r;
 }
 
@@ -523,4 +742,224 @@ eml_mbox_from_time(const char *line, size_t len, time_t *t_r)
 		days++;
 	*t_r = (time_t)(days * 86400 + hh * 3600 + mm * 60 + ss);
 	return EML_OK;
+}
+
+/* The mbox file: appended to under both locks, cut back on discard. */
+struct mbfile_sink {
+	struct eml_sink s;
+	int fd;
+	off_t old;		/* size before this message */
+	int armed;		/* old is known: discard may truncate */
+	char *lock;		/* dot-lock path we hold, or NULL */
+};
+
+static int
+mbfile_write(struct eml_sink *s, const void *p, size_t n)
+{
+	return emli_write_all(((struct mbfile_sink *)s)->fd, p, n);
+}
+
+static int
+mbfile_finish(struct eml_sink *s)
+{
+	return fsync(((struct mbfile_sink *)s)->fd) == 0 ? EML_OK : EML_EIO;
+}
+
+static void
+mbfile_release(struct eml_sink *s, int discard)
+{
+	struct mbfile_sink *m = (struct mbfile_sink *)s;
+
+	/* Still under the locks: nobody appended after us. */
+	if (discard && m->armed && ftruncate(m->fd, m->old) == 0)
+		(void)fsync(m->fd);
+	if (m->fd >= 0)
+		close(m->fd);	/* drops the fcntl lock */
+	if (m->lock != NULL) {
+		unlink(m->lock);
+		free(m->lock);
+	}
+}
+
+static const struct emli_sink_ops mbfile_ops = {
+	mbfile_write, mbfile_finish, mbfile_release
+};
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Dot-lock PATH.lock the NFS-safe way (procmail, liblockfile): create a
+ * unique file next to it and link() it to the lock name; success is the
+ * link count 2 even when the link() reply was lost.  A lock older than
+ * LOCK_STALE seconds is left over from a crash and is removed.
+ */
+static int
+dotlock(const char *lock)
+{
+	size_t n = strlen(lock) + 8;
+	struct stat st;
+	char *tmp;
+	int fd, tries, r = -1, e = EAGAIN;
+
+	if ((tmp = malloc(n)) == NULL)
+		return -1;
+	snprintf(tmp, n, "%sXXXXXX", lock);
+	if ((fd = mkstemp(tmp)) < 0) {
+		e = errno;
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	for (tries = 0; tries < LOCK_TRIES; tries++) {
+		if (link(tmp, lock) == 0 ||
+		    (stat(tmp, &st) == 0 && st.st_nlink == 2)) {
+			r = 0;
+			break;
+		}
+		if (errno != EEXIST && errno != ENOENT) {
+			e = errno;
+			break;
+		}
+		if (stat(lock, &st) == 0 &&
+		    time(NULL) - st.st_mtime > LOCK_STALE) {
+			unlink(lock);
+			continue;
+		}
+		pause_ms(100);
+	}
+	unlink(tmp);
+	free(tmp);
+	if (r != 0)
+		errno = e;
+	return r;
+}
+
+static int
+fcntl_lock(int fd)
+{
+	struct flock fl;
+	int tries;
+
+	for (tries = 0; tries < LOCK_TRIES; tries++) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return -1;
+		pause_ms(100);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+struct eml_sink *
+eml_sink_mbox(const char *path, const char *from_line, unsigned flags,
+    int *err_r)
+{
+	struct mbfile_sink *m;
+	struct eml_sink *f;
+	unsigned char tail[3];
+	struct stat st;
+	size_t n;
+	ssize_t k;
+	int dummy, e;
+
+	if (err_r == NULL)
+		err_r = &dummy;
+	*err_r = EML_OK;
+	if (path == NULL || path[0] == '\0' || (from_line != NULL &&
+	    strncmp(from_line, "From ", 5) != 0)) {
+		*err_r = EML_EINVAL;
+		errno = EINVAL;
+		return NULL;
+	}
+	m = (struct mbfile_sink *)emli_sink_new(sizeof(*m), &mbfile_ops,
+	    NULL, 0);
+	if (m == NULL) {
+		*err_r = EML_ENOMEM;
+		return NULL;
+	}
+	m->fd = -1;
+	if (!(flags & EML_MBOX_NO_DOTLOCK)) {
+		n = strlen(path) + 6;
+		if ((m->lock = malloc(n)) == NULL) {
+			eml_sink_abort(&m->s);
+			*err_r = EML_ENOMEM;
+			errno = ENOMEM;
+			return NULL;
+		}
+		snprintf(m->lock, n, "%s.lock", path);
+		if (dotlock(m->lock) != 0) {
+			e = errno;
+			free(m->lock);
+			m->lock = NULL;
+			goto fail;
+		}
+	}
+	m->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (m->fd < 0 || fstat(m->fd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e = EINVAL;
+		goto fail;
+	}
+	if (fcntl_lock(m->fd) != 0 || fstat(m->fd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	m->old = st.st_size;
+	/* A "From " line only starts a message after a blank line: end
+	 * what the file holds so that it does (a file cut short by a
+	 * crash, or written by a careless tool). */
+	m->armed = 1;
+	if (m->old > 0) {
+		int rfd = open(path, O_RDONLY | O_CLOEXEC);
+		const char *fix = "";
+
+		if (rfd < 0) {
+			e = errno;
+			goto fail;
+		}
+		n = m->old >= 3 ? 3 : (size_t)m->old;
+		k = pread(rfd, tail, n, m->old - (off_t)n);
+		e = errno;
+		close(rfd);
+		if (k != (ssize_t)n) {
+			if (k >= 0)
+				e = EIO;
+			goto fail;
+		}
+		if (tail[n - 1] != '\n')
+			fix = "\n\n";
+		else if (!(n >= 2 && tail[n - 2] == '\n') &&
+		    !(n == 3 && tail[0] == '\n' && tail[1] == '\r'))
+			fix = "\n";
+		if (fix[0] != '\0' &&
+		    emli_write_all(m->fd, fix, strlen(fix)) != EML_OK) {
+			e = errno;
+			goto fail;
+		}
+	}
+	if ((f = eml_filter_mbox(&m->s, from_line, flags)) == NULL) {
+		*err_r = errno == ENOMEM ? EML_ENOMEM : EML_EINVAL;
+		return NULL;
+	}
+	return f;
+fail:
+	eml_sink_abort(&m->s);	/* truncates back, unlocks */
+	errno = e;
+	*err_r = EML_EIO;
+	return NULL;
 }

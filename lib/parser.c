@@ -50,6 +50,7 @@ struct frame {
 	unsigned nheaders;
 	int message_level;		/* root or body of message/rfc822 */
 	struct eml_decoder dec;
+	struct emli_bodycheck bc;	/* diag branch hook: body checks */
 };
 
 struct eml_parser {
@@ -85,6 +86,7 @@ struct eml_parser {
 	size_t header_block;		/* header bytes in this message */
 	int parts_capped;
 	int saw_lf, saw_crlf;
+	int mbox_from;			/* diag hook: a From_ line came first */
 	struct eml_buf dec;		/* decoded data of the last BODY */
 	char errmsg[128];
 };
@@ -161,6 +163,7 @@ eml_parser_reset(struct eml_parser *p)
 	p->header_block = 0;
 	p->parts_capped = 0;
 	p->saw_lf = p->saw_crlf = 0;
+	p->mbox_from = 0;
 	p->errmsg[0] = '\0';
 }
 
@@ -474,6 +477,21 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
     const char *v, size_t vlen)
 {
 	struct frame *f = cur(p);
+	struct eml_defects fd;
+	unsigned c;
+
+	/* [fields] header-value defects become diagnostics at the field's
+	 * line and offset (emli_field_check, lib/fieldcheck.c); the two
+	 * codes header_ctype emits itself are left out there */
+	if (emli_field_check(name, nlen, v, vlen, p->o.fallback_charset,
+	    f->message_level ? EMLI_FC_MESSAGE : 0, &fd) == EML_OK &&
+	    eml_defects_any(&fd))
+		for (c = 1; c < EML_D__COUNT; c++)
+			if (eml_defects_has(&fd, c) && ((c !=
+			    EML_D_CTYPE_INVALID && c != EML_D_CONFLICTING_PARAM)
+			    || !emli_eqi(name, nlen, "content-type")))
+				diag(p, c);
+	/* [fields] end */
 
 	if (nlen < 12 || strncasecmp(name, "content-", 8) != 0) {
 		if (emli_eqi(name, nlen, "mime-version"))
@@ -551,6 +569,13 @@ headers_done(struct eml_parser *p)
 	f->mp = pt->is_multipart ? MP_PREAMBLE : MP_NONE;
 	eml_decoder_init(&f->dec, pt->is_multipart || pt->is_message ?
 	    EML_CTE_BINARY : pt->cte);
+	/* diag branch hook: body-level checks of a leaf (bodycheck.c) */
+	if (!pt->is_multipart && !pt->is_message)
+		emli_bodycheck_init(&f->bc, pt->cte,
+		    strncmp(pt->ctype, "text/", 5) == 0,
+		    (p->mbox_from ? EMLI_BC_MBOX : 0) |
+		    (p->o.flags & EML_PARSE_NO_UUENCODE ? EMLI_BC_NO_UU : 0),
+		    p->o.max_diags);
 }
 
 /* ------------------------------------------------------------------ */
@@ -837,6 +862,7 @@ step_mbox_from(struct eml_parser *p)
 	ev = push(p, EML_EV_RAW);
 	ev->raw = w;
 	ev->raw_len = nl != NULL ? (size_t)(nl - w + 1) : EMLI_MIN(n, 4096);
+	p->mbox_from = 1;	/* diag hook */
 	consume(p, w, ev->raw_len);
 	cur(p)->part.offset = p->off;
 	cur(p)->part.line = p->line;
@@ -859,6 +885,24 @@ any_boundary(struct eml_parser *p)
 	return 0;
 }
 
+/* diag branch hook: bodycheck.c reports an occurrence; it is queued
+ * by diag() and given the position the checker found. */
+static void
+body_diag(void *arg, enum eml_diag_code code, unsigned long line,
+    uint64_t off)
+{
+	struct eml_parser *p = arg;
+	unsigned qn = p->qn;
+	struct eml_event *ev;
+
+	diag(p, code);
+	if (p->qn > qn) {
+		ev = &p->q[(p->qhead + p->qn - 1) % QUEUE_MAX];
+		ev->line = ev->diag.line = line;
+		ev->offset = ev->diag.offset = off;
+	}
+}
+
 /* Emit w[0..n) as body of the top part. */
 static int
 emit_body(struct eml_parser *p, const char *w, size_t n)
@@ -877,6 +921,9 @@ emit_body(struct eml_parser *p, const char *w, size_t n)
 	ev->raw = w;
 	ev->raw_len = n;
 	f->part.raw_size += n;
+	if (t == EML_EV_BODY)	/* diag hook */
+		emli_bodycheck_feed(&f->bc, w, n, p->off, p->line, body_diag,
+		    p);
 	if (t == EML_EV_BODY && (p->o.flags & EML_PARSE_DECODE)) {
 		char *o = eml_buf_reserve(&p->dec,
 		    eml_decoder_max(&f->dec, n));
@@ -985,6 +1032,8 @@ close_part(struct eml_parser *p)
 		diag(p, f->part.nchildren == 0 ? EML_D_BOUNDARY_NOT_FOUND :
 		    EML_D_MISSING_CLOSE_DELIM);
 	}
+	if (f->mp == MP_NONE)	/* diag hook */
+		emli_bodycheck_finish(&f->bc, p->off, p->line, body_diag, p);
 	if (f->mp == MP_NONE && (p->o.flags & EML_PARSE_DECODE)) {
 		char *o = eml_buf_reserve(&p->dec, 128);
 

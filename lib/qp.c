@@ -74,8 +74,17 @@ escape(struct eml_qp_dec *s, const unsigned char *q, const unsigned char *end,
 {
 	const unsigned char *r;
 
-	if (q + 1 == end)
+	if (q + 1 == end) {
+		/*
+		 * "=" ending the input: the body's last line ended in a soft
+		 * break whose EOL was the delimiter's (RFC 2046 5.1.1: the
+		 * CRLF before "--b" belongs to the delimiter), as GMime and
+		 * Python read it.  Q words (RFC 2047) have no soft breaks.
+		 */
+		if (final && !s->rfc2047)
+			return end;
 		goto more;
+	}
 	if (hexval[q[1]] != 0) {
 		if (q + 2 == end)
 			goto more;
@@ -89,8 +98,11 @@ escape(struct eml_qp_dec *s, const unsigned char *q, const unsigned char *end,
 	 * break; blanks after it were added in transport (rule 3). */
 	for (r = q + 1; r < end && EMLI_WSP(*r) && r - q - 1 < EQ_WS; r++)
 		;
-	if (r == end)
+	if (r == end) {
+		if (final && !s->rfc2047)
+			return end;	/* "=" and blanks at the end: as above */
 		goto more;
+	}
 	if (*r == '\n')
 		return r + 1;
 	if (*r == '\r') {

@@ -19,7 +19,8 @@
  *   (EML_D_RFC2047_INVALID);
  * - a fold in plain text (whitespace around CRLF) reads as one space;
  * - raw 8-bit outside words is kept if it is valid UTF-8 (RFC 6532), else
- *   decoded with the fallback charset (EML_D_HEADER_8BIT); raw ISO-2022-JP
+ *   its UTF-8 runs are kept and the rest decoded with the fallback list
+ *   (eml_charset_fallback, EML_D_HEADER_8BIT); raw ISO-2022-JP
  *   (ESC sequences, common in Japanese mail) is decoded as such;
  * - NUL becomes U+FFFD.
  * Work is linear: an encoded-word's text cannot contain "?", so each
@@ -208,8 +209,13 @@ add_text(struct dec *d, const char *cs, const char *in, size_t n,
 	int guessed = 0, r;
 	char *copy;
 
-	if ((r = eml_charset_to_utf8(cs, in, n, d->fallback, out, &guessed))
-	    != EML_OK)
+	/* cs NULL: undeclared 8-bit, through the fallback list */
+	if (cs == NULL)
+		r = eml_charset_fallback(d->fallback, in, n, out);
+	else
+		r = eml_charset_to_utf8(cs, in, n, d->fallback, out,
+		    &guessed);
+	if (r != EML_OK)
 		return r;
 	if (guessed)
 		eml_defects_set(&d->defects, unknown_code);
@@ -267,7 +273,7 @@ flush_plain(struct dec *d)
 		cs = "ISO-2022-JP";
 		eml_defects_set(&d->defects, EML_D_HEADER_8BIT);
 	} else if (!eml_utf8_valid(p, n)) {
-		cs = d->fallback != NULL ? d->fallback : EMLI_FALLBACK;
+		cs = NULL;	/* UTF-8 runs kept, the rest by fallback */
 		eml_defects_set(&d->defects, EML_D_HEADER_8BIT);
 	}
 	if (memchr(p, '\0', n) != NULL)

@@ -125,16 +125,15 @@ pct_decode(const char *s, size_t n, struct eml_buf *out, struct eml_defects *def
 	return EML_OK;
 }
 
-/* Undeclared bytes: kept if valid UTF-8, else read as windows-1252. */
+/* Undeclared bytes: kept if valid UTF-8, else UTF-8 runs kept and the
+ * rest read as windows-1252 (eml_charset_fallback). */
 static int
 raw_to_utf8(const char *s, size_t n, struct eml_buf *out, struct eml_defects *defects)
 {
-	int guessed = 0;
-
 	if (eml_utf8_valid(s, n))
 		return eml_buf_add(out, s, n);
 	eml_defects_set(defects, EML_D_HEADER_8BIT);
-	return eml_charset_to_utf8(EMLI_FALLBACK, s, n, NULL, out, &guessed);
+	return eml_charset_fallback(NULL, s, n, out);
 }
 
 static int

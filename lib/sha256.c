@@ -1,132 +1,96 @@
 /*
- * sha256.c - SHA-256 (FIPS 180-4), used for part digests.  Small and
- * dependency-free so that tools do not need OpenSSL for a checksum.
+ * sha256.c - SHA-256 (FIPS 180-4) for part digests, through libcrypto's
+ * EVP interface.  OpenSSL's implementation uses the SHA-NI or AVX2 code
+ * the CPU has, several times faster than the portable C this file held
+ * before (39% of eml-json's time went to it).
+ *
+ * struct eml_sha256 holds a pointer to an EVP_MD_CTX made at the first
+ * update (or at final for an empty input) and freed by final, so init
+ * never allocates and a finished digest holds no memory.  An allocation
+ * failure is remembered and reported by final.
  */
+#include <pthread.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "eml_priv.h"
 
-/* FIPS 180-4 4.2.2: first 32 bits of the fractional parts of the cube
- * roots of the first 64 primes. */
-static const uint32_t K[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5,
-	0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-	0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-	0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
-	0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
-};
+static EVP_MD *md;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
-#define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
-/* FIPS 180-4 4.1.2 */
-#define CH(x, y, z)	(((x) & (y)) ^ (~(x) & (z)))
-#define MAJ(x, y, z)	(((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z)))
-#define BSIG0(x)	(ROR(x, 2) ^ ROR(x, 13) ^ ROR(x, 22))
-#define BSIG1(x)	(ROR(x, 6) ^ ROR(x, 11) ^ ROR(x, 25))
-#define SSIG0(x)	(ROR(x, 7) ^ ROR(x, 18) ^ ((x) >> 3))
-#define SSIG1(x)	(ROR(x, 17) ^ ROR(x, 19) ^ ((x) >> 10))
-
+/* OpenSSL 3 looks the algorithm up on every EVP_DigestInit_ex given
+ * EVP_sha256(); fetching it once keeps the per-part cost low. */
 static void
-block(uint32_t h[8], const unsigned char *p)
+md_fetch(void)
 {
-	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
-	int i;
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		    (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-	for (; i < 64; i++)
-		w[i] = SSIG1(w[i - 2]) + w[i - 7] + SSIG0(w[i - 15]) +
-		    w[i - 16];
-	a = h[0]; b = h[1]; c = h[2]; d = h[3];
-	e = h[4]; f = h[5]; g = h[6]; hh = h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = hh + BSIG1(e) + CH(e, f, g) + K[i] + w[i];
-		t2 = BSIG0(a) + MAJ(a, b, c);
-		hh = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
-	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+static const EVP_MD *
+sha256_md(void)
+{
+	pthread_once(&md_once, md_fetch);
+	return md != NULL ? md : EVP_sha256();
 }
 
 void
 eml_sha256_init(struct eml_sha256 *s)
 {
-	/* FIPS 180-4 5.3.3 */
-	static const uint32_t iv[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
-	};
+	s->ctx = NULL;
+	s->err = 0;
+}
 
-	memcpy(s->h, iv, sizeof(iv));
-	s->n = 0;
-	s->nbuf = 0;
+/* Make the context on first use; 0 on success. */
+static int
+start(struct eml_sha256 *s)
+{
+	EVP_MD_CTX *c;
+
+	if (s->ctx != NULL)
+		return 0;
+	if (s->err)
+		return -1;
+	if ((c = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c, sha256_md(), NULL) != 1) {
+		EVP_MD_CTX_free(c);
+		s->err = 1;
+		return -1;
+	}
+	s->ctx = c;
+	return 0;
 }
 
 void
 eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len)
 {
-	const unsigned char *q = p;
-	size_t take;
-
 	if (len == 0)
 		return;		/* p may be NULL then */
-	s->n += len;
-	if (s->nbuf > 0) {
-		take = EMLI_MIN(len, 64 - s->nbuf);
-		memcpy(s->buf + s->nbuf, q, take);
-		s->nbuf += take;
-		q += take;
-		len -= take;
-		if (s->nbuf < 64)
-			return;
-		block(s->h, s->buf);
-		s->nbuf = 0;
-	}
-	for (; len >= 64; q += 64, len -= 64)
-		block(s->h, q);
-	if (len > 0) {
-		memcpy(s->buf, q, len);
-		s->nbuf = len;
-	}
+	if (start(s) < 0 || EVP_DigestUpdate(s->ctx, p, len) != 1)
+		s->err = 1;
+}
+
+int
+eml_sha256_final(struct eml_sha256 *s, unsigned char out[32])
+{
+	unsigned n = 0;
+	int ok;
+
+	ok = start(s) == 0 && !s->err &&
+	    EVP_DigestFinal_ex(s->ctx, out, &n) == 1 && n == 32;
+	if (!ok)
+		memset(out, 0, 32);
+	/* Leave it reusable (a new digest starts) and holding nothing. */
+	eml_sha256_free(s);
+	return ok ? EML_OK : EML_ENOMEM;
 }
 
 void
-eml_sha256_final(struct eml_sha256 *s, unsigned char out[32])
+eml_sha256_free(struct eml_sha256 *s)
 {
-	uint64_t bits = s->n * 8;
-	int i;
-
-	/* FIPS 180-4 5.1.1: a 1 bit, zeros, then the 64-bit length. */
-	s->buf[s->nbuf++] = 0x80;
-	if (s->nbuf > 56) {
-		memset(s->buf + s->nbuf, 0, 64 - s->nbuf);
-		block(s->h, s->buf);
-		s->nbuf = 0;
-	}
-	memset(s->buf + s->nbuf, 0, 56 - s->nbuf);
-	for (i = 0; i < 8; i++)
-		s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	block(s->h, s->buf);
-	for (i = 0; i < 8; i++) {
-		out[4 * i] = (unsigned char)(s->h[i] >> 24);
-		out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
-		out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
-		out[4 * i + 3] = (unsigned char)s->h[i];
-	}
-	/* The state holds no secret worth wiping, but leave it reusable. */
-	eml_sha256_init(s);
+	EVP_MD_CTX_free(s->ctx);
+	s->ctx = NULL;
+	s->err = 0;
 }
 
 void

@@ -465,14 +465,14 @@ eml_node_disposition(const struct eml_node *n, char *disp, size_t dlen,
 /* Writing back */
 
 static int
-put(struct eml_buf *out, const char *p, size_t n)
+put(struct eml_sink *out, const char *p, size_t n)
 {
-	return n > 0 ? eml_buf_add(out, p, n) : 0;
+	return n > 0 ? eml_sink_write(out, p, n) : 0;
 }
 
 /* What comes after a node's children. */
 static int
-write_tail(const struct eml_node *n, struct eml_buf *out)
+write_tail(const struct eml_node *n, struct eml_sink *out)
 {
 	int r;
 
@@ -484,12 +484,15 @@ write_tail(const struct eml_node *n, struct eml_buf *out)
 }
 
 int
-eml_msg_write(const struct eml_msg *msg, struct eml_buf *out)
+eml_msg_write_sink(const struct eml_msg *msg, struct eml_sink *out)
 {
-	const struct eml_node *n = msg->root;
+	const struct eml_node *n;
 	size_t i;
 	int r;
 
+	if (msg == NULL || out == NULL)
+		return EML_EINVAL;
+	n = msg->root;
 	/* iterative pre-order walk: depth is bounded by the parser, but a
 	 * deep tree must not cost stack */
 	while (n != NULL) {
@@ -521,4 +524,19 @@ eml_msg_write(const struct eml_msg *msg, struct eml_buf *out)
 		}
 	}
 	return EML_OK;
+}
+
+int
+eml_msg_write(const struct eml_msg *msg, struct eml_buf *out)
+{
+	struct eml_sink *s;
+	int r;
+
+	if (out == NULL)
+		return EML_EINVAL;
+	if ((s = eml_sink_buf(out)) == NULL)
+		return EML_ENOMEM;
+	r = eml_msg_write_sink(msg, s);
+	eml_sink_abort(s);
+	return r;
 }

@@ -58,7 +58,7 @@ else
 fi
 
 heading "Extracting the attachment with the library (docs/examples/extract.c)"
-${CC:-cc} -Ilib docs/examples/extract.c "$B/libemlkit.a" -lz -o "$B/extract"
+${CC:-cc} -Ilib docs/examples/extract.c "$B/libemlkit.a" -lz -lcrypto -o "$B/extract"
 "$B/extract" "$MSG" 3 > "$B/demo-attachment"
 if cmp -s "$B/demo-attachment" "$ORIG"; then
 	echo "part 3 of $MSG, decoded, is byte for byte $ORIG: OK"

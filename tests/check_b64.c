@@ -27,19 +27,44 @@ rnd(void)
 	return (uint32_t)(rng >> 11);
 }
 
+/* Counters a decode ends with: garbage, trailing, badpad. */
+struct cnt {
+	uint64_t garbage, trailing, badpad;
+};
+
+#define IS_WS(c)	((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')
+
 /* Oracle: the decoding rule written the plain way, one byte at a time. */
 static size_t
 ref_decode(const unsigned char *in, size_t len, unsigned char *out,
-    uint64_t *garbage)
+    struct cnt *k)
 {
 	uint32_t acc = 0;
-	unsigned n = 0;
+	unsigned n = 0, padneed = 0;
+	int bol = 1, started = 0, ended = 0;
 	size_t i, o = 0;
 	const char *q;
+	unsigned char c;
 
-	*garbage = 0;
+	memset(k, 0, sizeof(*k));
 	for (i = 0; i < len; i++) {
-		if (in[i] != 0 && (q = strchr(alpha, in[i])) != NULL) {
+		c = in[i];
+		q = c != 0 ? strchr(alpha, c) : NULL;
+		if (ended) {
+			if (c == '=' && padneed > 0) {
+				padneed--;
+			} else if (!IS_WS(c)) {
+				if (padneed > 0 || c == '=') {
+					k->badpad++;
+					padneed = 0;
+					if (c == '=')
+						continue;
+				}
+				k->trailing++;
+			}
+		} else if (q != NULL) {
+			bol = 0;
+			started = 1;
 			acc = acc << 6 | (uint32_t)(q - alpha);
 			if (++n == 4) {
 				out[o++] = (unsigned char)(acc >> 16);
@@ -48,17 +73,29 @@ ref_decode(const unsigned char *in, size_t len, unsigned char *out,
 				n = 0;
 				acc = 0;
 			}
-		} else if (in[i] == '=' ) {
-			if (n == 2)
+		} else if (c == '=') {
+			bol = 0;
+			if (n == 2) {
 				out[o++] = (unsigned char)(acc >> 4);
-			if (n == 3) {
+				padneed = 1;
+				ended = 1;
+			} else if (n == 3) {
 				out[o++] = (unsigned char)(acc >> 10);
 				out[o++] = (unsigned char)(acc >> 2);
+				ended = 1;
+			} else {
+				k->badpad++;
 			}
 			n = 0;
 			acc = 0;
-		} else if (!strchr(" \t\r\n", in[i]) || in[i] == 0) {
-			(*garbage)++;
+		} else if (IS_WS(c)) {
+			if (c == '\n')
+				bol = 1;
+		} else if (bol && started) {
+			ended = 1;
+			k->trailing++;
+		} else {
+			k->garbage++;
 		}
 	}
 	if (n == 2)
@@ -67,13 +104,15 @@ ref_decode(const unsigned char *in, size_t len, unsigned char *out,
 		out[o++] = (unsigned char)(acc >> 10);
 		out[o++] = (unsigned char)(acc >> 2);
 	}
+	if (n != 0 || padneed > 0)
+		k->badpad++;
 	return o;
 }
 
 /* Decode in chunks of size chunk (0 = whole); caller frees. */
 static unsigned char *
 dec_chunked(const unsigned char *in, size_t len, size_t chunk,
-    size_t *olen, uint64_t *garbage)
+    size_t *olen, struct cnt *cn)
 {
 	struct eml_b64_dec s;
 	unsigned char *out = malloc(EML_B64_DECODED_MAX(len) + 64), *t;
@@ -106,7 +145,9 @@ dec_chunked(const unsigned char *in, size_t len, size_t chunk,
 	memcpy(out + o, t, n);
 	free(t);
 	*olen = o + n;
-	*garbage = s.garbage;
+	cn->garbage = s.garbage;
+	cn->trailing = s.trailing;
+	cn->badpad = s.badpad;
 	return out;
 }
 
@@ -149,64 +190,88 @@ START_TEST(test_rfc4648)
 }
 END_TEST
 
-/* Malformed input: lenient results. */
+/* Malformed input: lenient results, and what was counted. */
 static const struct {
 	const char *in;
 	size_t inlen;			/* 0: strlen(in) */
 	const char *out;
 	size_t outlen;
-	uint64_t garbage;
+	uint64_t garbage, trailing, badpad;
 } bad[] = {
-	{ "Zg", 0, "f", 1, 0 },			/* missing padding */
-	{ "Zm9", 0, "fo", 2, 0 },
-	{ "Z", 0, "", 0, 0 },			/* len = 1 mod 4 */
-	{ "Zm9vY", 0, "foo", 3, 0 },
-	{ "Zm9vYmFyZ", 0, "foobar", 6, 0 },
-	{ "Zg==Zm8=", 0, "ffo", 3, 0 },		/* '=' in the middle */
-	{ "Zg=Zm9v", 0, "ffoo", 4, 0 },
-	{ "=Zm9v", 0, "foo", 3, 0 },		/* leading '=' */
-	{ "==Zm9v==", 0, "foo", 3, 0 },
-	{ "=", 0, "", 0, 0 },			/* only '=' */
-	{ "====", 0, "", 0, 0 },
-	{ "Z=m9v", 0, "\x9b\xdb", 2, 0 },	/* lone sextet dropped */
+	{ "Zg", 0, "f", 1, 0, 0, 1 },		/* missing padding */
+	{ "Zm9", 0, "fo", 2, 0, 0, 1 },
+	{ "Z", 0, "", 0, 0, 0, 1 },		/* len = 1 mod 4 */
+	{ "Zm9vY", 0, "foo", 3, 0, 0, 1 },
+	{ "Zm9vYmFyZ", 0, "foobar", 6, 0, 0, 1 },
+	/* Padding ends the data: the rest is trailing text. */
+	{ "Zg==Zm8=", 0, "f", 1, 0, 3, 1 },
+	{ "Zg=Zm9v", 0, "f", 1, 0, 4, 1 },
+	{ "=Zm9v", 0, "foo", 3, 0, 0, 1 },	/* leading '=' */
+	{ "==Zm9v==", 0, "foo", 3, 0, 0, 4 },
+	{ "=", 0, "", 0, 0, 0, 1 },		/* only '=' */
+	{ "====", 0, "", 0, 0, 0, 4 },
+	{ "Z=m9v", 0, "\x9b\xdb", 2, 0, 0, 2 },	/* lone sextet dropped */
 	/* Whitespace every other char. */
-	{ "Z m 9 v Y m F y", 0, "foobar", 6, 0 },
-	{ "Z\nm\n9\nv\r\n", 0, "foo", 3, 0 },
-	{ "Zm9v!!YmFy", 0, "foobar", 6, 2 },	/* garbage skipped, counted */
-	{ "Zm9v\x80YmFy\xff", 0, "foobar", 6, 2 },
-	{ "Zm9v\0YmFy", 9, "foobar", 6, 1 },
-	{ "-_.:", 0, "", 0, 4 },
-	{ "Zm9vYg=", 0, "foob", 4, 0 },		/* one '=' is enough */
-	{ "Zm9vYg===", 0, "foob", 4, 0 },
-	{ "\tZm9v\r\n YmFy \r\n", 0, "foobar", 6, 0 },
-	{ "Zm8", 0, "fo", 2, 0 },
-	{ "AAAA", 0, "\0\0\0", 3, 0 },
-	{ "////", 0, "\xff\xff\xff", 3, 0 },
-	{ "++++", 0, "\xfb\xef\xbe", 3, 0 },
+	{ "Z m 9 v Y m F y", 0, "foobar", 6, 0, 0, 0 },
+	{ "Z\nm\n9\nv\r\n", 0, "foo", 3, 0, 0, 0 },
+	{ "Zm9v!!YmFy", 0, "foobar", 6, 2, 0, 0 },	/* garbage skipped */
+	{ "Zm9v\x80YmFy\xff", 0, "foobar", 6, 2, 0, 0 },
+	{ "Zm9v\0YmFy", 9, "foobar", 6, 1, 0, 0 },
+	{ "-_.:", 0, "", 0, 4, 0, 0 },
+	{ "Zm9vYg=", 0, "foob", 4, 0, 0, 1 },	/* one '=' missing */
+	{ "Zm9vYg==", 0, "foob", 4, 0, 0, 0 },
+	{ "Zm9vYg===", 0, "foob", 4, 0, 0, 1 },
+	{ "\tZm9v\r\n YmFy \r\n", 0, "foobar", 6, 0, 0, 0 },
+	{ "Zm8", 0, "fo", 2, 0, 0, 1 },
+	{ "AAAA", 0, "\0\0\0", 3, 0, 0, 0 },
+	{ "////", 0, "\xff\xff\xff", 3, 0, 0, 0 },
+	{ "++++", 0, "\xfb\xef\xbe", 3, 0, 0, 0 },
+	/* A footer after the data (Mailman): a line that does not start
+	 * like base64 ends it, padding or not. */
+	{ "Zm9v\n-- \nfooter\n", 0, "foo", 3, 0, 8, 0 },
+	{ "Zm9vYg==\nMailing list\n", 0, "foob", 4, 0, 11, 0 },
+	{ "Zm9v\r\n____\r\nQUJD\r\n", 0, "foo", 3, 0, 8, 0 },
+	{ "Zm9vY\n[x]\n", 0, "foo", 3, 0, 3, 1 },	/* mid-group */
+	{ "Zm9v\n  !x\n", 0, "foo", 3, 0, 2, 0 },
+	/* Junk lines before the data are garbage, not the end. */
+	{ "!!\nZm9v\n", 0, "foo", 3, 2, 0, 0 },
 };
 
 START_TEST(test_malformed)
 {
 	size_t len = bad[_i].inlen ? bad[_i].inlen : strlen(bad[_i].in), olen;
 	unsigned char *o;
-	uint64_t g;
+	struct cnt k, rk;
 	int impl;
 
 	for (impl = 1; impl <= 3; impl++) {
 		emli_b64_force_impl(impl);
 		o = dec_chunked((const unsigned char *)bad[_i].in, len, 0,
-		    &olen, &g);
+		    &olen, &k);
 		ck_assert_uint_eq(olen, bad[_i].outlen);
 		ck_assert_mem_eq(o, bad[_i].out, olen);
-		ck_assert_uint_eq(g, bad[_i].garbage);
+		ck_assert_uint_eq(k.garbage, bad[_i].garbage);
+		ck_assert_uint_eq(k.trailing, bad[_i].trailing);
+		ck_assert_uint_eq(k.badpad, bad[_i].badpad);
 		free(o);
 		o = dec_chunked((const unsigned char *)bad[_i].in, len, 1,
-		    &olen, &g);
+		    &olen, &rk);
 		ck_assert_uint_eq(olen, bad[_i].outlen);
 		ck_assert_mem_eq(o, bad[_i].out, olen);
+		ck_assert_mem_eq(&k, &rk, sizeof(k));
 		free(o);
 	}
 	emli_b64_force_impl(0);
+	/* The oracle agrees with the table too. */
+	o = malloc(EML_B64_DECODED_MAX(len) + 8);
+	ck_assert_ptr_nonnull(o);
+	olen = ref_decode((const unsigned char *)bad[_i].in, len, o, &rk);
+	ck_assert_uint_eq(olen, bad[_i].outlen);
+	ck_assert_mem_eq(o, bad[_i].out, olen);
+	ck_assert_uint_eq(rk.garbage, bad[_i].garbage);
+	ck_assert_uint_eq(rk.trailing, bad[_i].trailing);
+	ck_assert_uint_eq(rk.badpad, bad[_i].badpad);
+	free(o);
 }
 END_TEST
 
@@ -240,12 +305,30 @@ random_b64(size_t len, int dirt)
 	return s;
 }
 
+/* The same without what ends the data ('=', a line starting with
+ * garbage), so that dirty input runs through every path to its end. */
+static unsigned char *
+random_b64_long(size_t len, int dirt)
+{
+	unsigned char *s = random_b64(len, dirt);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '=')
+			s[i] = '!';
+		if ((i == 0 || s[i - 1] == '\n') && s[i] != '\n' &&
+		    !strchr(alpha, s[i]))
+			s[i] = 'Q';
+	}
+	return s;
+}
+
 static void
 compare_all(const unsigned char *in, size_t len, size_t maxchunk)
 {
 	unsigned char *ref = malloc(EML_B64_DECODED_MAX(len) + 8), *o;
 	size_t rlen, olen, chunk;
-	uint64_t rg, g;
+	struct cnt rg, g;
 	int impl;
 
 	ck_assert_ptr_nonnull(ref);
@@ -255,7 +338,7 @@ compare_all(const unsigned char *in, size_t len, size_t maxchunk)
 		for (chunk = 0; chunk <= maxchunk; chunk++) {
 			o = dec_chunked(in, len, chunk, &olen, &g);
 			if (olen != rlen || memcmp(o, ref, rlen) != 0 ||
-			    g != rg)
+			    memcmp(&g, &rg, sizeof(g)) != 0)
 				ck_abort_msg("impl %d chunk %zu differs",
 				    impl, chunk);
 			free(o);
@@ -278,6 +361,14 @@ START_TEST(test_paths_agree)
 		free(in);
 	}
 	in = random_b64(5000, dirt_levels[_i]);
+	compare_all(in, 5000, 130);
+	free(in);
+	for (len = 0; len < 300; len += 7) {
+		in = random_b64_long(len, dirt_levels[_i]);
+		compare_all(in, len, len + 1 < 80 ? len + 1 : 80);
+		free(in);
+	}
+	in = random_b64_long(5000, dirt_levels[_i]);
 	compare_all(in, 5000, 130);
 	free(in);
 }

@@ -61,6 +61,14 @@ static const struct {
 	{ "x-unknown", 0 }, { "unknown-8bit", 0 }, { "default", 0 },
 	{ "no-such-charset", 0 }, { "", 0 }, { "utf-8//TRANSLIT", 0 },
 	{ "\"\"", 0 },
+	/* other spellings real mail uses, resolved to glibc's names */
+	{ "mac-iceland", 1 }, { "x-mac-icelandic", 1 }, { "macroman", 1 },
+	{ "x-cp1253", 1 }, { "cp-1254", 1 }, { "windows1250", 1 },
+	{ "latin-2", 1 }, { "iso-latin-2", 1 }, { "x-iso-8859-2", 1 },
+	{ "iso_8859_1", 1 }, { "iso-8859-7:1987", 1 }, { "8859-5", 1 },
+	{ "ms950", 1 }, { "windows-950", 1 }, { "l9", 1 },
+	{ "x-euc-tw", 1 }, { "iso-8859-6-i", 1 }, { "utf8mb4", 1 },
+	{ "x-mac-klingon", 0 }, { "x-", 0 }, { "cp-", 0 }, { "latin-", 0 },
 };
 
 START_TEST(t_known)
@@ -81,6 +89,12 @@ struct conv {
 #define FFFD "\xEF\xBF\xBD"
 
 static const struct conv convs[] = {
+	/* glibc's MAC-IS under mail's spellings (0xDC is U+0110, 0xDE
+	 * thorn); cp-1253 is Greek, latin-2 Central European */
+	{ "mac-iceland", "\xDC\xDE", 0, "\xC4\x90\xC3\x9E", 0 },
+	{ "x-mac-icelandic", "\xDE", 0, "\xC3\x9E", 0 },
+	{ "cp-1253", "\xE1", 0, "\xCE\xB1", 0 },
+	{ "latin-2", "\xB1", 0, "\xC4\x85", 0 },
 	/* iso-8859-1 read as windows-1252; cp1252's holes stay C1. */
 	{ "iso-8859-1", "\x80 caf\xE9", 0, "\xE2\x82\xAC caf\xC3\xA9", 0 },
 	{ "latin1", "\x81\x9F", 0, "\xC2\x81\xC5\xB8", 0 },

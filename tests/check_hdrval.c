@@ -35,6 +35,13 @@ START_TEST(t_unfold)
 }
 END_TEST
 
+/* "中文測試：會議時間" in Big5 (ASCII-range trail bytes 0x47, 0x7C
+ * included) and in UTF-8 */
+#define BIG5_SUBJ "\xa4\xa4\xa4\xe5\xb4\xfa\xb8\xd5\xa1\x47\xb7\x7c" \
+    "\xc4\xb3\xae\xc9\xb6\xa1"
+#define UTF8_SUBJ "\xe4\xb8\xad\xe6\x96\x87\xe6\xb8\xac\xe8\xa9\xa6" \
+    "\xef\xbc\x9a\xe6\x9c\x83\xe8\xad\xb0\xe6\x99\x82\xe9\x96\x93"
+
 static const struct {
 	const char *in;
 	size_t len;		/* 0: strlen */
@@ -53,6 +60,22 @@ static const struct {
 	{ "\x82\xA0 =?utf-8?q?x?=", 0, "shift_jis", "\xE3\x81\x82 x",
 	  B(HEADER_8BIT) },
 	{ "  ", 0, NULL, "", 0 },
+	/* raw 8-bit: UTF-8 runs as UTF-8, the rest by the fallback */
+	{ "caf\xE9 \xC3\xA9", 0, NULL, "caf\xC3\xA9 \xC3\xA9",
+	  B(HEADER_8BIT) },
+	{ "\xC3\xA9t\xE9", 0, "windows-1252", "\xC3\xA9t\xC3\xA9",
+	  B(HEADER_8BIT) },
+	/* a fallback list: big5 takes what is valid big5 ... */
+	{ BIG5_SUBJ, 0, "big5,windows-1252", UTF8_SUBJ, B(HEADER_8BIT) },
+	{ BIG5_SUBJ " =?utf-8?q?x?=", 0, "big5,windows-1252",
+	  UTF8_SUBJ " x", B(HEADER_8BIT) },
+	/* ... and only that: latin-1 text goes on to windows-1252 */
+	{ "caf\xE9 \xC3\xA9", 0, "big5,windows-1252",
+	  "caf\xC3\xA9 \xC3\xA9", B(HEADER_8BIT) },
+	{ "caf\xE9", 0, "nonsense, big5 ,windows-1252", "caf\xC3\xA9",
+	  B(HEADER_8BIT) },
+	/* without the list, big5 bytes are read as windows-1252 */
+	{ "\xA4\xA4", 0, NULL, "\xC2\xA4\xC2\xA4", B(HEADER_8BIT) },
 };
 
 START_TEST(t_decode)
@@ -196,6 +219,94 @@ START_TEST(t_limit)
 }
 END_TEST
 
+/* A Big5 message as Taiwanese webmail sends it: raw Big5 in Subject and
+ * in the From name, the text part labelled big5. */
+static const char big5_msg[] =
+    "From: \xa4\xfd\xa4\x70\xa9\xfa <ming@example.com.tw>\r\n"
+    "To: team@example.com.tw\r\n"
+    "Subject: " BIG5_SUBJ "\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b5\"\r\n"
+    "\r\n"
+    "--b5\r\n"
+    "Content-Type: text/plain; charset=\"big5\"\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "\r\n"
+    "\xb1\x7a\xa6\x6e\xa1\x41\xa9\xfa\xa4\xd1\xa4\x55\xa4\xc8\xa4\x54"
+    "\xc2\x49\xb6\x7d\xb7\x7c\xa1\x43\r\n"
+    "--b5\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "Subject: inner\r\n"
+    "Content-Type: text/plain; charset=koi8-r\r\n"
+    "\r\n"
+    "x\r\n"
+    "--b5--\r\n";
+
+START_TEST(t_msg_fallback)
+{
+	struct eml_msg *m;
+	const struct eml_header *h;
+	struct eml_buf out = { 0 };
+	char fb[128];
+
+	ck_assert_int_eq(eml_msg_parse_mem(big5_msg, sizeof(big5_msg) - 1,
+	    NULL, &m), EML_OK);
+	ck_assert_int_eq(eml_msg_fallback(m, NULL, fb, sizeof(fb)), EML_OK);
+	ck_assert_str_eq(fb, "big5,windows-1252");
+	ck_assert_int_eq(eml_msg_fallback(m, "iso-8859-2", fb, sizeof(fb)),
+	    EML_OK);
+	ck_assert_str_eq(fb, "big5,iso-8859-2");
+	ck_assert_int_eq(eml_msg_fallback(m, NULL, fb, 8), EML_ELIMIT);
+	ck_assert_int_eq(eml_msg_fallback(m, NULL, fb, sizeof(fb)), EML_OK);
+	h = eml_node_header(m->root, "subject");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(eml_hdr_decode(h->value, h->value_len, fb, &out,
+	    NULL), EML_OK);
+	ck_assert_str_eq(out.data, UTF8_SUBJ);
+	eml_buf_free(&out);
+	/* and the display name through the address parser */
+	{
+		struct eml_addrlist l = { 0 };
+
+		h = eml_node_header(m->root, "from");
+		ck_assert_int_eq(eml_addr_parse(h->value, h->value_len, fb,
+		    &l), EML_OK);
+		ck_assert_uint_eq(l.n, 1);
+		ck_assert_str_eq(l.v[0].name, "\xe7\x8e\x8b\xe5\xb0\x8f"
+		    "\xe6\x98\x8e");
+		ck_assert_str_eq(l.v[0].email, "ming@example.com.tw");
+		eml_addr_free(&l);
+	}
+	eml_msg_free(m);
+}
+END_TEST
+
+/* No text part with a useful charset: the default alone. */
+START_TEST(t_msg_fallback_none)
+{
+	static const char a[] = "Subject: x\r\nContent-Type: text/plain; "
+	    "charset=us-ascii\r\n\r\nbody\r\n";
+	static const char b[] = "Subject: x\r\nContent-Type: image/png\r\n"
+	    "\r\nbody\r\n";
+	static const char c[] = "Subject: x\r\nContent-Type: text/plain; "
+	    "charset=no-such-cs\r\n\r\nbody\r\n";
+	const char *v[] = { a, b, c };
+	struct eml_msg *m;
+	char fb[64];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(eml_msg_parse_mem(v[i], strlen(v[i]), NULL,
+		    &m), EML_OK);
+		ck_assert_int_eq(eml_msg_fallback(m, NULL, fb, sizeof(fb)),
+		    EML_OK);
+		ck_assert_str_eq(fb, "windows-1252");
+		eml_msg_free(m);
+	}
+}
+END_TEST
+
 Suite *
 eml_hdrval_suite(void)
 {
@@ -206,6 +317,8 @@ eml_hdrval_suite(void)
 	tcase_add_loop_test(tc, t_decode, 0, N(decodes));
 	tcase_add_loop_test(tc, t_encode, 0, N(encodes));
 	tcase_add_test(tc, t_roundtrip);
+	tcase_add_test(tc, t_msg_fallback);
+	tcase_add_test(tc, t_msg_fallback_none);
 	tcase_add_test(tc, t_limit);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

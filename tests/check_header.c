@@ -13,7 +13,9 @@
 
 /* Bits the tables below compare exactly. */
 #define CHECKED_BITS	(EML_BIT(EML_D_CTYPE_INVALID) | \
-    EML_BIT(EML_D_CONFLICTING_PARAM) | EML_BIT(EML_D_RFC2231_INVALID))
+    EML_BIT(EML_D_CONFLICTING_PARAM) | EML_BIT(EML_D_RFC2231_INVALID) | \
+    EML_BIT(EML_D_PARAM_TRAILING_JUNK))
+#define JUNK	EML_BIT(EML_D_PARAM_TRAILING_JUNK)
 #define INV	EML_BIT(EML_D_CTYPE_INVALID)
 #define CONF	EML_BIT(EML_D_CONFLICTING_PARAM)
 
@@ -214,6 +216,26 @@ static const struct {
 	/* ... but a boundary stays as the body has it */
 	{ "multipart/mixed; boundary=\"=?utf-8?Q?x?=\xe9\"", "multipart",
 	    "mixed", "boundary==?utf-8?Q?x?=\xe9", 0 },
+	/* A quoted value ends at its closing quote; the rest up to ';' is
+	 * junk (GMime and Python read these the same way) */
+	{ "multipart/mixed; boundary=\"b\"x", "multipart", "mixed",
+	    "boundary=b", JUNK },
+	{ "multipart/mixed; boundary=\"b\"x; charset=y", "multipart",
+	    "mixed", "boundary=b|charset=y", JUNK },
+	{ "text/plain; charset = \"iso-8859-1\" Content-Transfer-Encoding: "
+	    "8bit", "text", "plain", "charset=iso-8859-1", JUNK },
+	{ "text/plain; charset=\"utf-8\" (comment); format=flowed", "text",
+	    "plain", "charset=utf-8|format=flowed", 0 },
+	{ "text/plain; charset=\"utf-8\" format=flowed", "text", "plain",
+	    "charset=utf-8|format=flowed", 0 },
+	{ "text/plain; name=\"a\"\"b\"", "text", "plain", "name=a", JUNK },
+	{ "text/plain; name=\"a\" \"b;c\"; x=1", "text", "plain",
+	    "name=a|x=1", JUNK },
+	/* an unquoted value folded keeps its words */
+	{ "application/pdf; name=My\r\n File.pdf", "application", "pdf",
+	    "name=My File.pdf", 0 },
+	{ "text/plain; charset=\r\n\tutf-8", "text", "plain",
+	    "charset=utf-8", 0 },
 	/* Values decoded to UTF-8 */
 	{ "text/plain; name=caf\xc3\xa9", "text", "plain",
 	    "name=caf\xc3\xa9", 0 },

@@ -63,9 +63,10 @@ START_TEST(test_deliver)
 		ck_assert_int_eq(eml_maildir_deliver(md, msgs[i],
 		    strlen(msgs[i]), 1, &name), EML_OK);
 		ck_assert_ptr_nonnull(name);
-		/* time.pid_rand.host */
-		ck_assert_ptr_nonnull(strchr(name, '.'));
-		ck_assert_ptr_nonnull(strchr(name, '_'));
+		/* time.M<usec>P<pid>Q<n>.host (Maildir's unique name) */
+		ck_assert_ptr_nonnull(strstr(name, ".M"));
+		ck_assert_ptr_nonnull(strchr(name, 'P'));
+		ck_assert_ptr_nonnull(strchr(name, 'Q'));
 		ck_assert_ptr_null(strchr(name, '/'));
 		ck_assert_ptr_null(strchr(name, ':'));
 		snprintf(path, sizeof(path), "%s/new/%s", md, name);

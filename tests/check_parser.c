@@ -114,13 +114,16 @@ static const struct {
 };
 
 /* The event stream, with adjacent body slices merged so that it does not
- * depend on chunking. */
+ * depend on chunking.  A body-level diagnostic comes when the checker has
+ * seen its bytes, which depends on the chunking: those are listed at the
+ * end, each with its own line and offset (diag branch). */
 static char *
 events(const char *in, size_t len, size_t chunk, unsigned flags)
 {
 	struct eml_parser_opts o = { .flags = flags };
 	struct eml_parser *p = eml_parser_new(&o);
 	struct eml_buf b = { 0 }, raw = { 0 }, run = { 0 }, data = { 0 };
+	struct eml_buf bd = { 0 };
 	struct eml_event ev;
 	size_t pos = 0;
 	int r, last = -1;
@@ -138,6 +141,14 @@ events(const char *in, size_t len, size_t chunk, unsigned flags)
 		}
 		while ((r = eml_parser_next(p, &ev)) > 0) {
 			eml_buf_add(&raw, ev.raw, ev.raw_len);
+			if (ev.type == EML_EV_DIAG && last == EML_EV_BODY) {
+				snprintf(tmp, sizeof(tmp), "\nbody %d@%llu/%lu",
+				    (int)ev.diag.code,
+				    (unsigned long long)ev.diag.offset,
+				    ev.diag.line);
+				eml_buf_adds(&bd, tmp);
+				continue;
+			}
 			if ((int)ev.type == last && (ev.type == EML_EV_BODY ||
 			    ev.type == EML_EV_PREAMBLE ||
 			    ev.type == EML_EV_EPILOGUE ||
@@ -169,6 +180,8 @@ events(const char *in, size_t len, size_t chunk, unsigned flags)
 done:
 	ck_assert_msg(raw.len == len && memcmp(raw.data ? raw.data : "", in,
 	    len) == 0, "raw slices do not tile the input (chunk %zu)", chunk);
+	eml_buf_add(&b, bd.data, bd.len);
+	eml_buf_free(&bd);
 	eml_buf_free(&raw);
 	eml_buf_free(&run);
 	eml_buf_free(&data);
