@@ -58,6 +58,8 @@ struct state {
 	pcre2_match_data *md;
 	/* per message */
 	struct eml_parser *p;
+	struct eml_parser_opts opts;
+	int abandoned;			/* p stopped mid-message */
 	int matched;			/* the pattern matched somewhere */
 	int failed;
 	int hdr_done;			/* top header block over */
@@ -273,11 +275,8 @@ drain(struct state *s, const struct tool_src *src)
 	struct eml_event ev;
 	int r = 0;
 
-	/* Drained to the end of what was fed even once decided: the
-	 * parser may hold on to the fed buffer until then. */
-	while ((r = eml_parser_next(s->p, &ev)) > 0)
-		if (!decided(s))
-			on_event(s, &ev);
+	while (!decided(s) && (r = eml_parser_next(s->p, &ev)) > 0)
+		on_event(s, &ev);
 	if (!decided(s) && r < 0 && !s->failed) {
 		tool_warn_src(src, 0, "%s", eml_parser_errmsg(s->p));
 		s->failed = 1;
@@ -374,7 +373,16 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 			s->cur_name = xstrdup(src->name);
 			s->cur_multi = src->multi;
 		}
-		eml_parser_reset(s->p);
+		/* A parser stopped mid-message is replaced, not reset:
+		 * eml_parser_reset keeps a half-scanned field's position
+		 * (p->hscan; see the closing note). */
+		if (s->abandoned) {
+			eml_parser_free(s->p);
+			if ((s->p = eml_parser_new(&s->opts)) == NULL)
+				tool_die(NULL, "out of memory");
+		} else
+			eml_parser_reset(s->p);
+		s->abandoned = 0;
 		s->matched = s->failed = s->hdr_done = 0;
 		s->in_text = 0;
 		eml_buf_reset(&s->hold);
@@ -401,16 +409,8 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 			if (s->body && s->in_text && s->line.len > 0)
 				text_line(s, s->line.data, s->line.len);
 		}
-		/* Finished and drained also when decided early, so no
-		 * half-scanned field is left for the next message
-		 * (eml_parser_reset keeps p->hscan: see the closing note). */
-		if (!s->failed) {
-			struct eml_event ev;
-
-			eml_parser_finish(s->p);
-			while (eml_parser_next(s->p, &ev) > 0)
-				;
-		}
+		/* Decided early, the parser may have stopped mid-message. */
+		s->abandoned = decided(s) || s->failed;
 		if (s->failed)
 			return 1;
 		if (s->matched != s->invert)
@@ -437,7 +437,6 @@ main(int argc, char **argv)
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct eml_parser_opts o;
 	struct state s;
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
@@ -505,9 +504,9 @@ main(int argc, char **argv)
 	    NULL)
 		tool_die(NULL, "out of memory");
 	optind++;
-	memset(&o, 0, sizeof(o));
-	o.flags = EML_PARSE_DECODE;
-	if ((s.p = eml_parser_new(&o)) == NULL)
+	memset(&s.opts, 0, sizeof(s.opts));
+	s.opts.flags = EML_PARSE_DECODE;
+	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);

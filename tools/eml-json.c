@@ -214,6 +214,8 @@ msg_free(struct ctx *c)
 		eml_buf_free(&jp->loc);
 		eml_buf_free(&jp->value);
 		hdrs_free(&jp->headers);
+		/* a part that never ended holds a digest context */
+		eml_sha256_free(&jp->sha);
 		free(jp);
 	}
 	c->all = c->root = NULL;

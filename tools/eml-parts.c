@@ -250,8 +250,11 @@ handle(struct state *s, const struct eml_event *ev,
 		eml_buf_reset(&sl->cd_name);
 		eml_buf_reset(&sl->ct_name);
 		sl->size = 0;
-		if (s->want_sha)
+		if (s->want_sha) {
+			/* an earlier part that never ended holds a context */
+			eml_sha256_free(&sl->sha);
 			eml_sha256_init(&sl->sha);
+		}
 		break;
 	case EML_EV_HEADER:
 		header(s, ev);
@@ -402,6 +405,7 @@ main(int argc, char **argv)
 	for (i = 0; i < s.nslots; i++) {
 		eml_buf_free(&s.slots[i].cd_name);
 		eml_buf_free(&s.slots[i].ct_name);
+		eml_sha256_free(&s.slots[i].sha);
 	}
 	free(s.slots);
 	eml_buf_free(&s.line);
