@@ -322,7 +322,8 @@ const char tool_help_input[] =
     "  -H, --with-filename  prefix output lines even for one input\n"
     "  --no-filename        never prefix output lines\n"
     "  --no-sandbox         do not confine the tool with Landlock (debugging)\n"
-    "  --help, --version    this text; the version\n"
+    "  --help, --version    this text (also -h where -h names no header);\n"
+    "                       the version\n"
     "Exit status: 0 success, 1 an input or a write failed, 2 usage error.\n";
 
 void
