@@ -72,7 +72,7 @@ struct state {
 	int hold_over;
 	/* per input */
 	unsigned long nsel;		/* selected messages in this input */
-	char *cur_name;			/* a copy: src->name may be freed */
+	char *cur_name;		/* a copy: the input layer frees names */
 	int cur_multi;
 	/* overall */
 	int any;

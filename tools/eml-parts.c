@@ -251,7 +251,8 @@ handle(struct state *s, const struct eml_event *ev,
 		eml_buf_reset(&sl->ct_name);
 		sl->size = 0;
 		if (s->want_sha) {
-			/* an earlier part that never ended holds a context */
+			/* a slot's last part may have ended without its
+			 * PART_END (a cut input): drop its digest */
 			eml_sha256_free(&sl->sha);
 			eml_sha256_init(&sl->sha);
 		}
