@@ -1342,6 +1342,9 @@ long eml_input_peek(struct eml_input *in, void *buf, size_t len);
  * *buf_r stays valid until _close. */
 int eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r);
 int eml_input_is_gzip(const struct eml_input *in);
+/* Modification time of the input's file (a Maildir message's delivery
+ * time).  Returns EML_OK or EML_EIO. */
+int eml_input_mtime(const struct eml_input *in, time_t *t_r);
 void eml_input_close(struct eml_input *in);
 
 /* mbox splitter: push bytes, pull messages as byte slices.  "From " lines

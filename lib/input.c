@@ -383,6 +383,17 @@ eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r)
 }
 
 int
+eml_input_mtime(const struct eml_input *in, time_t *t_r)
+{
+	struct stat st;
+
+	if (fstat(in->fd, &st) != 0)
+		return EML_EIO;
+	*t_r = st.st_mtime;
+	return EML_OK;
+}
+
+int
 eml_input_is_gzip(const struct eml_input *in)
 {
 	return in->gz;

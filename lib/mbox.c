@@ -721,6 +721,8 @@ eml_mbox_from_time(const char *line, size_t len, time_t *t_r)
 	static const int mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212,
 	    243, 273, 304, 334 };
 	const char *p = line, *e = line + len, *q;
+	char tail[64];
+	size_t k;
 	int mon = -1, day, hh, mm, ss = 0, year, i, n;
 	int64_t days, y;
 
@@ -750,11 +752,16 @@ eml_mbox_from_time(const char *line, size_t len, time_t *t_r)
 		return EML_EFORMAT;
 	while (p < e && *p == ' ')
 		p++;
-	if (sscanf(p, "%d %d:%d:%d %d%n", &day, &hh, &mm, &ss, &year,
-	    &n) != 5 || p + n > e) {
+	/* sscanf needs a terminated string: the line is not one. */
+	k = (size_t)(e - p) < sizeof(tail) - 1 ? (size_t)(e - p) :
+	    sizeof(tail) - 1;
+	memcpy(tail, p, k);
+	tail[k] = '\0';
+	if (sscanf(tail, "%d %d:%d:%d %d%n", &day, &hh, &mm, &ss, &year,
+	    &n) != 5) {
 		ss = 0;
-		if (sscanf(p, "%d %d:%d %d%n", &day, &hh, &mm, &year, &n) !=
-		    4 || p + n > e)
+		if (sscanf(tail, "%d %d:%d %d%n", &day, &hh, &mm, &year,
+		    &n) != 4)
 			return EML_EFORMAT;
 	}
 	if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 ||

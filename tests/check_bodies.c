@@ -165,6 +165,31 @@ START_TEST(test_preview_cap)
 }
 END_TEST
 
+/* Arbitrary bytes (cut tags, entities, comments, invalid UTF-8) never
+ * read past the input nor give more than the cap; ASan watches. */
+START_TEST(test_preview_random)
+{
+	static const char alpha[] = "<>&#;x!-/ \n\t\xc3\xa9\xff\x80" "amp";
+	unsigned seed = 12345, i, k, n;
+	struct eml_buf b = { 0 };
+	char *in;
+
+	for (i = 0; i < 3000; i++) {
+		n = (seed = seed * 1103515245 + 12345) >> 16 & 255;
+		in = malloc(n ? n : 1);
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			in[k] = alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		eml_buf_reset(&b);
+		ck_assert_int_eq(eml_preview(in, n, (int)(i & 1), &b), EML_OK);
+		ck_assert_uint_le(b.len, 4 * EML_PREVIEW_CHARS);
+		free(in);
+	}
+	eml_buf_free(&b);
+}
+END_TEST
+
 Suite *
 eml_bodies_suite(void)
 {
@@ -177,6 +202,7 @@ eml_bodies_suite(void)
 	tcase_add_loop_test(tc, test_preview, 0,
 	    sizeof(previews) / sizeof(previews[0]));
 	tcase_add_test(tc, test_preview_cap);
+	tcase_add_test(tc, test_preview_random);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -399,6 +399,30 @@ START_TEST(test_from_time)
 }
 END_TEST
 
+/* Random From_ lines, exactly sized allocations: no read past the end
+ * (ASan), and a time only for a date this recognises. */
+START_TEST(test_from_time_random)
+{
+	static const char alpha[] = "From Tue Dec 1 08:00:59 2026 @a:0123456789";
+	unsigned seed = 777, i, k, n;
+	time_t t;
+	char *l;
+
+	for (i = 0; i < 5000; i++) {
+		n = ((seed = seed * 1103515245 + 12345) >> 16) % 48;
+		l = malloc(n ? n : 1);
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			l[k] = alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		if (n >= 5)
+			memcpy(l, "From ", 5);
+		(void)eml_mbox_from_time(l, n, &t);
+		free(l);
+	}
+}
+END_TEST
+
 Suite *
 eml_input_suite(void)
 {
@@ -420,6 +444,7 @@ eml_input_suite(void)
 	tcase_add_test(tc, test_fd_offset);
 	tcase_add_loop_test(tc, test_from_time, 0,
 	    sizeof(from_times) / sizeof(from_times[0]));
+	tcase_add_test(tc, test_from_time_random);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -269,6 +269,15 @@ tool_escape(const char *s, size_t len, struct eml_buf *out)
 	uint32_t cp;
 
 	while (i < len) {
+		/* The common case: a run of printable ASCII, added at once. */
+		for (k = i; k < len && p[k] >= 0x20 && p[k] < 0x7f &&
+		    p[k] != '\\'; k++)
+			;
+		if (k > i) {
+			xcheck(eml_buf_add(out, p + i, k - i));
+			i = k;
+			continue;
+		}
 		k = utf8_seq(p + i, len - i, &cp);
 		if (k == 0) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
@@ -313,7 +322,8 @@ const char tool_help_input[] =
     "  -H, --with-filename  prefix output lines even for one input\n"
     "  --no-filename        never prefix output lines\n"
     "  --no-sandbox         do not confine the tool with Landlock (debugging)\n"
-    "  --help, --version    this text; the version\n"
+    "  --help, --version    this text (also -h where -h names no header);\n"
+    "                       the version\n"
     "Exit status: 0 success, 1 an input or a write failed, 2 usage error.\n";
 
 void
@@ -509,7 +519,7 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 	struct eml_buf from = { NULL, 0, 0, 4096 };
 	unsigned long lines = 0;	/* LFs of the input before here */
 	uint64_t end = 0;		/* input offset after the last event */
-	int rc = TOOL_EXIT_OK, eof = 0, open = 0, first = 0, k;
+	int rc = TOOL_EXIT_OK, eof = 0, open = 0, first = 0, k, k2, skip = 0;
 	long n;
 
 	if (m == NULL)
@@ -547,6 +557,7 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 				src->line = lines + 1;
 				end = ev.offset + ev.len;
 				first = 1;
+				skip = 0;
 				src->offset = 0;
 				open = 1;
 				memset(&r->hs, 0, sizeof(r->hs));
@@ -564,8 +575,15 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 				hsniff_feed(&r->hs, ev.data, ev.len, src);
 				lines += count_lf(ev.data, ev.len);
 				end = ev.offset + ev.len;
-				if (r->fn(TOOL_DATA, ev.data, ev.len, src,
-				    r->arg) != 0)
+				/* The splitter must still see the bytes to
+				 * find the next message; the tool need not. */
+				if (skip)
+					break;
+				k2 = r->fn(TOOL_DATA, ev.data, ev.len, src,
+				    r->arg);
+				if (k2 == TOOL_SKIP_REST)
+					skip = 1;
+				else if (k2 != 0)
 					rc = TOOL_EXIT_FAIL;
 				break;
 			case EML_MBOX_END:
@@ -604,7 +622,7 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 static int
 run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 {
-	int rc = TOOL_EXIT_OK;
+	int rc = TOOL_EXIT_OK, k;
 	long n;
 
 	src->index = 1;
@@ -615,7 +633,13 @@ run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 		rc = TOOL_EXIT_FAIL;
 	while ((n = eml_input_read(in, r->buf, CHUNK)) > 0) {
 		hsniff_feed(&r->hs, r->buf, (size_t)n, src);
-		if (r->fn(TOOL_DATA, r->buf, (size_t)n, src, r->arg) != 0)
+		k = r->fn(TOOL_DATA, r->buf, (size_t)n, src, r->arg);
+		if (k == TOOL_SKIP_REST) {
+			/* A file holds one message: the rest is not read. */
+			hsniff_decide(&r->hs, src);
+			break;
+		}
+		if (k != 0)
 			rc = TOOL_EXIT_FAIL;
 	}
 	if (n < 0)
@@ -627,10 +651,10 @@ run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 	return rc;
 }
 
-/* One file (or stdin), a message or an mbox. */
+/* One file (or stdin), a message or an mbox.  Returns -1 (nothing
+ * reported) when name is a directory, for run_name to look into. */
 static int
-run_file(struct runner *r, const char *name, int in_maildir,
-    const struct stat *st)
+run_file(struct runner *r, const char *name, int in_maildir)
 {
 	struct tool_src src;
 	struct eml_input *in;
@@ -643,13 +667,16 @@ run_file(struct runner *r, const char *name, int in_maildir,
 	src.name = strcmp(name, "-") == 0 ? "(standard input)" : name;
 	src.in_maildir = in_maildir;
 	src.multi = r->multi || (in_maildir && tool_in.with_name != 0);
-	if (in_maildir && st != NULL) {
-		/* Maildir keeps the delivery time as the file's mtime. */
-		src.has_time = 1;
-		src.received = st->st_mtime;
-	}
-	if ((e = eml_input_open(name, &in)) != EML_OK)
+	/* Opened first and asked after: one path lookup per message of a
+	 * large Maildir, not three. */
+	if ((e = eml_input_open(name, &in)) != EML_OK) {
+		if (e == EML_EIO && errno == EISDIR && !in_maildir)
+			return -1;
 		return input_failed(src.name, e);
+	}
+	/* Maildir keeps the delivery time as the file's mtime. */
+	if (in_maildir && eml_input_mtime(in, &src.received) == EML_OK)
+		src.has_time = 1;
 	if ((n = eml_input_peek(in, pk, sizeof(pk))) < 0) {
 		eml_input_close(in);
 		return input_failed(src.name, (int)n);
@@ -665,33 +692,24 @@ run_file(struct runner *r, const char *name, int in_maildir,
 static int
 run_name(struct runner *r, const char *name)
 {
-	struct stat st;
 	char **v;
 	size_t n, i;
-	int e, rc = TOOL_EXIT_OK;
+	int e, rc;
 
-	if (strcmp(name, "-") == 0)
-		return run_file(r, name, 0, NULL);
-	if (stat(name, &st) != 0)
-		return input_failed(name, EML_EIO);
-	if (!S_ISDIR(st.st_mode))
-		return run_file(r, name, 0, NULL);
+	if ((rc = run_file(r, name, 0)) >= 0)
+		return rc;
+	rc = TOOL_EXIT_OK;
 	if (!eml_maildir_is(name)) {
 		errno = EISDIR;
 		return input_failed(name, EML_EIO);
 	}
 	if ((e = eml_maildir_list(name, &v, &n)) != EML_OK)
 		return input_failed(name, e);
-	for (i = 0; i < n; i++) {
-		/* A file gone since the listing (a reader moved it to
-		 * cur/) is reported like any missing input. */
-		if (stat(v[i], &st) != 0) {
-			rc = input_failed(v[i], EML_EIO);
-			continue;
-		}
-		if (run_file(r, v[i], 1, &st) != TOOL_EXIT_OK)
+	/* A file gone since the listing (a reader moved it to cur/) is
+	 * reported like any missing input. */
+	for (i = 0; i < n; i++)
+		if (run_file(r, v[i], 1) != TOOL_EXIT_OK)
 			rc = TOOL_EXIT_FAIL;
-	}
 	eml_maildir_list_free(v, n);
 	return rc;
 }

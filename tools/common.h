@@ -148,6 +148,10 @@ _Noreturn void tool_help_exit(const char *usage, const char *help);
  * Returns TOOL_EXIT_OK, or TOOL_EXIT_FAIL if an input or fn failed. */
 typedef int (*tool_src_fn)(enum tool_chunk what, const char *data,
     size_t len, const struct tool_src *src, void *arg);
+/* fn's answer to DATA when it needs no more of this message: the rest
+ * of a file is not read, the rest of an mbox message not passed on;
+ * END follows as usual. */
+#define TOOL_SKIP_REST	2
 int tool_run(int argc, char **argv, tool_src_fn fn, void *arg);
 
 /* The output prefix for src as grep gives it: "" for a single input,

@@ -58,6 +58,8 @@ struct state {
 	pcre2_match_data *md;
 	/* per message */
 	struct eml_parser *p;
+	struct eml_parser_opts opts;
+	int abandoned;			/* p stopped mid-message */
 	int matched;			/* the pattern matched somewhere */
 	int failed;
 	int hdr_done;			/* top header block over */
@@ -371,7 +373,16 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 			s->cur_name = xstrdup(src->name);
 			s->cur_multi = src->multi;
 		}
-		eml_parser_reset(s->p);
+		/* A parser stopped mid-message is replaced, not reset:
+		 * eml_parser_reset keeps a half-scanned field's position
+		 * (p->hscan; see the closing note). */
+		if (s->abandoned) {
+			eml_parser_free(s->p);
+			if ((s->p = eml_parser_new(&s->opts)) == NULL)
+				tool_die(NULL, "out of memory");
+		} else
+			eml_parser_reset(s->p);
+		s->abandoned = 0;
 		s->matched = s->failed = s->hdr_done = 0;
 		s->in_text = 0;
 		eml_buf_reset(&s->hold);
@@ -382,14 +393,15 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		    eml_buf_add(&s->hold, data, len) != EML_OK)
 			s->hold_over = 1;
 		if (decided(s) || s->failed)
-			return 0;
+			return keep ? 0 : TOOL_SKIP_REST;
 		if (eml_parser_feed(s->p, data, len) != EML_OK) {
 			s->failed = 1;
 			s->error = 1;
 			return 1;
 		}
 		drain(s, src);
-		return 0;
+		/* Decided: the rest of the message is not even read. */
+		return decided(s) && !keep ? TOOL_SKIP_REST : 0;
 	case TOOL_END:
 		if (!decided(s) && !s->failed) {
 			eml_parser_finish(s->p);
@@ -397,6 +409,8 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 			if (s->body && s->in_text && s->line.len > 0)
 				text_line(s, s->line.data, s->line.len);
 		}
+		/* Decided early, the parser may have stopped mid-message. */
+		s->abandoned = decided(s) || s->failed;
 		if (s->failed)
 			return 1;
 		if (s->matched != s->invert)
@@ -423,7 +437,6 @@ main(int argc, char **argv)
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct eml_parser_opts o;
 	struct state s;
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
@@ -491,9 +504,9 @@ main(int argc, char **argv)
 	    NULL)
 		tool_die(NULL, "out of memory");
 	optind++;
-	memset(&o, 0, sizeof(o));
-	o.flags = EML_PARSE_DECODE;
-	if ((s.p = eml_parser_new(&o)) == NULL)
+	memset(&s.opts, 0, sizeof(s.opts));
+	s.opts.flags = EML_PARSE_DECODE;
+	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);

@@ -48,7 +48,9 @@ struct state {
 	const char **names;		/* -h */
 	size_t nnames;
 	struct eml_parser *p;
+	struct eml_parser_opts opts;
 	int done;			/* the header block is over */
+	int abandoned;			/* p stopped mid-message: replace it */
 	int failed;
 	struct eml_buf line, val;
 };
@@ -239,27 +241,48 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 
 	switch (what) {
 	case TOOL_BEGIN:
-		eml_parser_reset(s->p);
-		s->done = s->failed = 0;
+		/* A parser left in the middle of a message (header block
+		 * over, the rest not parsed) is replaced, not reset:
+		 * eml_parser_reset keeps a half-scanned field's position
+		 * (p->hscan; see the closing note), and a new parser costs
+		 * less than parsing the rest of the chunk. */
+		if (s->abandoned) {
+			eml_parser_free(s->p);
+			if ((s->p = eml_parser_new(&s->opts)) == NULL)
+				tool_die(NULL, "out of memory");
+		} else
+			eml_parser_reset(s->p);
+		s->done = s->failed = s->abandoned = 0;
 		return 0;
 	case TOOL_DATA:
 		/* After the header block the parser is not fed: the
 		 * bodies are read past, not parsed. */
 		if (s->done || s->failed)
-			return 0;
+			return TOOL_SKIP_REST;
 		if (eml_parser_feed(s->p, data, len) != EML_OK) {
 			tool_warn_src(src, 0, "parser misuse");
 			s->failed = 1;
 			return 1;
 		}
-		return drain(s, src);
-	case TOOL_END:
-		if (s->done)
-			return 0;
-		if (s->failed)
+		if (drain(s, src))
 			return 1;
+		return s->done ? TOOL_SKIP_REST : 0;
+	case TOOL_END:
+		if (s->done) {
+			s->abandoned = 1;
+			return 0;
+		}
+		if (s->failed) {
+			s->abandoned = 1;
+			return 1;
+		}
 		eml_parser_finish(s->p);
-		return drain(s, src);
+		if (drain(s, src) != 0) {
+			s->abandoned = 1;
+			return 1;
+		}
+		s->abandoned = s->done;
+		return 0;
 	}
 	return 0;
 }
@@ -281,7 +304,6 @@ main(int argc, char **argv)
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct eml_parser_opts o;
 	struct state s;
 	int c, rc, modes = 0;
 
@@ -324,8 +346,8 @@ main(int argc, char **argv)
 		    "-a, --date-format needs -d");
 		tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
 	}
-	memset(&o, 0, sizeof(o));
-	if ((s.p = eml_parser_new(&o)) == NULL)
+	memset(&s.opts, 0, sizeof(s.opts));
+	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);

@@ -1200,11 +1200,13 @@ main(int argc, char **argv)
 	tool_init("eml-json");
 	memset(&c, 0, sizeof(c));
 	c.max_value = DEF_MAX_VALUE;
-	while ((ch = getopt_long(argc, argv, "p" TOOL_SHORTOPTS, longopts,
+	while ((ch = getopt_long(argc, argv, "ph" TOOL_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (tool_opt(ch, optarg, usage_text, help_text))
 			continue;
 		switch (ch) {
+		case 'h':
+			tool_help_exit(usage_text, help_text);
 		case 'p':
 			c.pretty = 1;
 			break;

@@ -381,11 +381,13 @@ main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	memcpy(s.cols, defcols, sizeof(defcols));
 	s.ncols = sizeof(defcols) / sizeof(defcols[0]);
-	while ((c = getopt_long(argc, argv, "to:" TOOL_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "to:h" TOOL_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (tool_opt(c, optarg, usage_text, help_text))
 			continue;
 		switch (c) {
+		case 'h':
+			tool_help_exit(usage_text, help_text);
 		case 't':
 			s.tree = 1;
 			break;
