@@ -289,8 +289,8 @@ readback_free(struct readback *rb)
 }
 
 static const char *const mbox_msgs[] = {
-	"Subject: one\n\nFrom the start\n>From quoted\n>>>From deep\n"
-	    "Fro\nFrom\n\n\nend\n",
+	("Subject: one\n\nFrom the start\n>From quoted\n>>>From deep\n"
+	    "Fro\nFrom\n\n\nend\n"),
 	"Subject: two\r\n\r\nFrom crlf\r\n",
 	"Subject: three\n\nno line end",
 	"",
