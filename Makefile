@@ -166,6 +166,12 @@ bench: all
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
 
+# Generated tricky messages through emlkit and GMime (tests/diff/):
+# agreement and each class of difference.  Not part of `make check`.
+diff-test: $(B)/libemlkit.a
+	-@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory -C tests/diff B=$(abspath $(B))
+
 install: all emlkit.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 		$(DESTDIR)$(PKGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
@@ -187,7 +193,7 @@ clean:
 FORCE:
 
 .PHONY: all deps demo check test-unit test-tools bench install clean FORCE \
-	fuzz fuzz-build fuzz-replay
+	fuzz fuzz-build fuzz-replay diff-test
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
 	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d)

@@ -1,9 +1,107 @@
 /*
  * fuzz_codec.c - base64, quoted-printable and uuencode decoders: any
- * chunking gives the output of one call, within the size bound; and the
- * encoders round-trip.  The first byte picks the codec and the chunk.
+ * chunking gives the output of one call, within the size bound, and the
+ * same counters (base64: garbage, trailing text, bad padding); the
+ * encoders round-trip; the body checker (bodycheck.c) reports the same
+ * for any chunking, within its budget, and agrees with the base64
+ * decoder's counters.  The first byte picks the codec and the chunk.
  */
 #include "fuzz.h"
+#include "eml_priv.h"
+
+struct rep {
+	unsigned n;
+	unsigned long line[64];
+	uint64_t off[64];
+	unsigned char code[64];
+	unsigned has[EML_D__COUNT];
+};
+
+static void
+rep_cb(void *arg, enum eml_diag_code code, unsigned long line, uint64_t off)
+{
+	struct rep *r = arg;
+
+	if (r->n < 64) {
+		r->line[r->n] = line;
+		r->off[r->n] = off;
+		r->code[r->n] = (unsigned char)code;
+	}
+	r->n++;
+	r->has[code]++;
+}
+
+/* The checker over data in chunks, lines counted as the parser does. */
+static void
+check_body(enum eml_cte cte, int text, const uint8_t *in, size_t len,
+    size_t chunk, unsigned budget, struct rep *r)
+{
+	struct emli_bodycheck c;
+	unsigned long line = 1;
+	size_t pos = 0, k, i;
+
+	memset(r, 0, sizeof(*r));
+	emli_bodycheck_init(&c, cte, text, EMLI_BC_MBOX, budget);
+	while (pos < len) {
+		k = len - pos < chunk ? len - pos : chunk;
+		emli_bodycheck_feed(&c, in + pos, k, pos, line, rep_cb, r);
+		for (i = 0; i < k; i++)
+			line += in[pos + i] == '\n';
+		pos += k;
+	}
+	emli_bodycheck_finish(&c, len, line, rep_cb, r);
+}
+
+static void
+body_props(const uint8_t *in, size_t len, size_t chunk, unsigned sel)
+{
+	static const enum eml_cte ctes[] = { EML_CTE_7BIT, EML_CTE_8BIT,
+	    EML_CTE_QP, EML_CTE_BASE64, EML_CTE_BINARY, EML_CTE_UUENCODE };
+	enum eml_cte cte = ctes[sel % 6];
+	int text = (sel / 6) % 2;
+	struct rep a, b;
+	struct eml_b64_dec d;
+	char *o;
+
+	check_body(cte, text, in, len, len ? len : 1, 1000, &a);
+	check_body(cte, text, in, len, chunk, 1000, &b);
+	FUZZ_CHECK(a.n == b.n && a.n <= 1000);
+	FUZZ_CHECK(memcmp(a.line, b.line, sizeof(a.line)) == 0 &&
+	    memcmp(a.off, b.off, sizeof(a.off)) == 0 &&
+	    memcmp(a.code, b.code, sizeof(a.code)) == 0);
+	for (unsigned i = 0; i < a.n && i < 64; i++)
+		FUZZ_CHECK(a.off[i] <= len);
+	check_body(cte, text, in, len, chunk, 3, &b);
+	FUZZ_CHECK(b.n <= 3);
+	if (cte != EML_CTE_BASE64 || (o = malloc(EML_B64_DECODED_MAX(len) +
+	    8)) == NULL)
+		return;
+	eml_b64_dec_init(&d);
+	eml_b64_dec_step(&d, in, len, o);
+	eml_b64_dec_finish(&d, o);
+	free(o);
+	FUZZ_CHECK((d.trailing > 0) == (a.has[EML_D_B64_TRAILING_TEXT] > 0));
+	FUZZ_CHECK((d.badpad > 0) == (a.has[EML_D_B64_PADDING] > 0));
+	FUZZ_CHECK((d.garbage > 0) == (a.has[EML_D_B64_GARBAGE] > 0));
+}
+
+/* Base64 in chunks: the decoder's counters do not depend on them. */
+static void
+b64_counters(const uint8_t *in, size_t len, size_t chunk, int scalar,
+    struct eml_b64_dec *d, char *out)
+{
+	size_t pos = 0, n = 0, k;
+
+	eml_b64_force_scalar(scalar);
+	eml_b64_dec_init(d);
+	while (pos < len) {
+		k = len - pos < chunk ? len - pos : chunk;
+		n += eml_b64_dec_step(d, in + pos, k, out + n);
+		pos += k;
+	}
+	eml_b64_dec_finish(d, out + n);
+	eml_b64_force_scalar(0);
+}
 
 static size_t
 decode(enum eml_cte cte, const uint8_t *in, size_t len, size_t chunk,
@@ -31,11 +129,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct eml_decoder d;
 	char *a, *b;
 	size_t na, nb, max, chunk;
+	unsigned data_sel;
 
 	if (size < 1)
 		return 0;
 	cte = ctes[data[0] % 3];
 	chunk = data[0] / 3 % 29 + 1;
+	data_sel = data[0] / 87u + (size > 1 ? data[1] : 0u);
 	data++;
 	size--;
 	eml_decoder_init(&d, cte);
@@ -47,10 +147,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nb = decode(cte, data, size, chunk, b);
 		FUZZ_CHECK(na <= max && na == nb && memcmp(a, b, na) == 0);
 		if (cte == EML_CTE_BASE64) {
+			struct eml_b64_dec s1, s2;
+
 			eml_b64_force_scalar(1);
 			nb = decode(cte, data, size, chunk, b);
 			eml_b64_force_scalar(0);
 			FUZZ_CHECK(na == nb && memcmp(a, b, na) == 0);
+			b64_counters(data, size, size ? size : 1, 0, &s1, a);
+			b64_counters(data, size, chunk, 1, &s2, b);
+			FUZZ_CHECK(s1.garbage == s2.garbage &&
+			    s1.trailing == s2.trailing &&
+			    s1.badpad == s2.badpad);
 		}
 	}
 	if (cte != EML_CTE_UUENCODE) {
@@ -79,5 +186,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(a);
 	free(b);
+	body_props(data, size, chunk, data_sel);
 	return 0;
 }

@@ -237,7 +237,7 @@ parse_time(const struct toks *t, int *i, struct fields *f)
 
 /* Zone names of RFC 5322 4.3 (UT .. PDT) plus common extras. */
 static int
-zone_name(const char *s, size_t len, int *off_r)
+zone_name(const char *s, size_t len, int *off_r, int *unknown_r)
 {
 	static const struct {
 		const char *name;
@@ -258,6 +258,7 @@ zone_name(const char *s, size_t len, int *off_r)
 	};
 	size_t i;
 
+	*unknown_r = 0;
 	for (i = 0; i < EMLI_NELEM(z); i++) {
 		if (emli_eqi(s, len, z[i].name)) {
 			*off_r = z[i].off;
@@ -265,10 +266,11 @@ zone_name(const char *s, size_t len, int *off_r)
 		}
 	}
 	/* RFC 5322 4.3: military zones were defined with the wrong sign
-	 * in RFC 822, so they carry no information: treat as +0000
-	 * ("-0000" semantics). */
+	 * in RFC 822, so they carry no information: "-0000", zone
+	 * unknown ("Z" is in the table: it was right). */
 	if (len == 1 && (s[0] | 32) != 'j') {
 		*off_r = 0;
+		*unknown_r = 1;
 		return 0;
 	}
 	return -1;
@@ -315,7 +317,7 @@ parse_numzone(const struct toks *t, int *i, struct fields *f)
 static int
 parse_zone(const struct toks *t, int *i, struct fields *f)
 {
-	int k = *i, off, r;
+	int k = *i, off, r, unk;
 
 	f->off = 0;
 	if (k >= t->n) {
@@ -338,10 +340,14 @@ parse_zone(const struct toks *t, int *i, struct fields *f)
 		return 0;
 	}
 	if (t->v[k].type == T_WORD) {
-		/* RFC 5322 4.3 obs-zone names are obsolete: lenient */
-		if (zone_name(t->v[k].s, t->v[k].len, &off) == 0)
+		/* RFC 5322 4.3 obs-zone names are obsolete: lenient; a name
+		 * whose meaning is not known is "-0000", zone unknown */
+		if (zone_name(t->v[k].s, t->v[k].len, &off, &unk) == 0) {
 			f->off = off;
-		f->lenient = 1;		/* unknown names give +0000 */
+			f->unknown = unk;
+		} else
+			f->unknown = 1;
+		f->lenient = 1;
 		k++;
 		/* "GMT+0100", "UTC-05:00": the number is the offset */
 		if (parse_numzone(t, &k, f) == 0)

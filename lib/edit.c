@@ -257,13 +257,24 @@ eml_edit_remove(struct eml_edit *e, const char *section)
 	return add_rule(e, &r);
 }
 
+/* What goes into a header field must not end it (no CR or LF): a
+ * file name from outside must not add fields of its own. */
+static int
+content_ok(const struct eml_edit_content *c)
+{
+	return (c->ctype == NULL || strpbrk(c->ctype, "\r\n") == NULL) &&
+	    (c->disposition == NULL ||
+	    strpbrk(c->disposition, "\r\n") == NULL) &&
+	    (c->filename == NULL || strpbrk(c->filename, "\r\n") == NULL);
+}
+
 int
 eml_edit_replace(struct eml_edit *e, const char *section,
     const struct eml_edit_content *c)
 {
 	struct rule r = { .kind = R_REPLACE };
 
-	if (section == NULL || c == NULL)
+	if (section == NULL || c == NULL || !content_ok(c))
 		return EML_EINVAL;
 	r.section = (char *)(uintptr_t)section;
 	r.content = *c;
@@ -464,13 +475,199 @@ learn_eol(struct eml_edit *e, const char *raw, size_t n)
 static int
 fwd_write(void *ctx, const void *p, size_t n)
 {
-	return eml_sink_write((struct eml_sink *)ctx, p, n);
+	return put(ctx, p, n);
 }
 
 static struct eml_sink *
 fwd_sink(struct eml_edit *e)
 {
-	return eml_sink_cb(fwd_write, NULL, e->out);
+	return eml_sink_cb(fwd_write, NULL, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Delimiter guard                                                      */
+
+/*
+ * RFC 2046 5.1.1: a body must not hold a line that is a delimiter of a
+ * multipart around it.  The input's bodies do not (the parser would have
+ * split them there), but re-encoded bytes are new: QP's soft breaks
+ * start new lines anywhere ("x...x=" then "--b--"), and decoded bytes
+ * written as 8bit may hold "--b".  The editor cannot change a boundary
+ * it did not write, so QP output gets a line's leading '-' as "=2D"
+ * (re-broken to stay within 76 columns), and bytes that pass unencoded
+ * are checked: a line "--" + an enclosing boundary fails the edit with
+ * EML_EFORMAT (re-encode to QP or base64 instead).
+ */
+#define GUARD_LINE	256
+#define QP_COLS		76	/* RFC 2045 6.7 rule 5 */
+
+struct guard {
+	struct eml_sink s;
+	int escape;			/* QP output: escape, else check */
+	int crlf;
+	int pass;			/* the rest of this line passes */
+	unsigned char line[GUARD_LINE];	/* the line start held */
+	size_t n;
+	char *bounds;			/* check: "b1\0b2\0" around the part */
+	size_t blen, maxb;
+};
+
+static int
+guard_put(struct guard *g, const void *p, size_t n)
+{
+	return n > 0 ? eml_sink_write(g->s.next, p, n) : EML_OK;
+}
+
+/* Write a held line that starts "--" as QP with its '-' as =2D. */
+static int
+guard_escape(struct guard *g)
+{
+	const unsigned char *l = g->line;
+	size_t n = g->n, len = n, k;
+	int r;
+
+	if (len > 0 && l[len - 1] == '\n')
+		len--;
+	if (len > 0 && l[len - 1] == '\r')
+		len--;
+	if ((r = guard_put(g, "=2D", 3)) < 0)
+		return r;
+	if (len <= QP_COLS - 2 || len >= GUARD_LINE - 2)
+		return guard_put(g, l + 1, n - 1);
+	/* "=2D" + l[1..k) + "=" fits in 76; no "=XX" is cut */
+	k = QP_COLS - 3;
+	if (l[k - 1] == '=')
+		k -= 1;
+	else if (l[k - 2] == '=')
+		k -= 2;
+	if ((r = guard_put(g, l + 1, k - 1)) < 0 ||
+	    (r = guard_put(g, "=", 1)) < 0 ||
+	    (r = guard_put(g, g->crlf ? "\r\n" : "\n", g->crlf ? 2 : 1)) < 0)
+		return r;
+	if (n - k >= 2 && l[k] == '-' && l[k + 1] == '-') {
+		/* the short rest starts a line too */
+		if ((r = guard_put(g, "=2D", 3)) < 0)
+			return r;
+		k++;
+	}
+	return guard_put(g, l + k, n - k);
+}
+
+/* Decide on the held line start once it is known enough; at_end: no
+ * more bytes come. */
+static int
+guard_decide(struct guard *g, int at_end)
+{
+	const unsigned char *l = g->line;
+	size_t n = g->n, i, bl;
+	int nl = l[n - 1] == '\n', r = EML_OK;
+	const char *b;
+
+	if (l[0] != '-' || (n >= 2 && l[1] != '-')) {
+		r = guard_put(g, l, n);
+	} else if (!nl && !at_end &&
+	    n < (g->escape ? GUARD_LINE : EMLI_MIN(GUARD_LINE, 2 + g->maxb))) {
+		return EML_OK;	/* more of the line first */
+	} else if (n < 2) {
+		r = guard_put(g, l, n);
+	} else if (g->escape) {
+		r = guard_escape(g);
+	} else {
+		for (i = 0; i < g->blen; i += bl + 1) {
+			b = g->bounds + i;
+			bl = strlen(b);
+			if (n >= 2 + bl && memcmp(l + 2, b, bl) == 0)
+				return EML_EFORMAT;
+		}
+		r = guard_put(g, l, n);
+	}
+	g->n = 0;
+	g->pass = !nl;
+	return r;
+}
+
+static int
+guard_write(struct eml_sink *s, const void *p, size_t n)
+{
+	struct guard *g = (struct guard *)s;
+	const unsigned char *q = p, *end = q + n, *nl;
+	size_t k;
+	int r;
+
+	while (q < end) {
+		if (g->pass) {
+			nl = memchr(q, '\n', (size_t)(end - q));
+			k = nl != NULL ? (size_t)(nl - q) + 1 : (size_t)(end - q);
+			if ((r = guard_put(g, q, k)) < 0)
+				return r;
+			q += k;
+			if (nl != NULL)
+				g->pass = 0;
+			continue;
+		}
+		g->line[g->n++] = *q++;
+		if ((r = guard_decide(g, 0)) < 0)
+			return r;
+	}
+	return EML_OK;
+}
+
+static int
+guard_finish(struct eml_sink *s)
+{
+	struct guard *g = (struct guard *)s;
+
+	return g->n > 0 ? guard_decide(g, 1) : EML_OK;
+}
+
+static void
+guard_release(struct eml_sink *s, int discard)
+{
+	free(((struct guard *)s)->bounds);
+}
+
+static const struct emli_sink_ops guard_ops = { guard_write, guard_finish,
+    guard_release };
+
+/* A guard in front of next for a body of pt (escape: QP output).  A
+ * check with no multipart around pt is no guard: next itself. */
+static struct eml_sink *
+guard_new(struct eml_sink *next, int escape, int crlf,
+    const struct eml_part *pt)
+{
+	struct guard *g;
+	const struct eml_part *a;
+	size_t len = 0, bl;
+	char *b;
+
+	if (next == NULL)
+		return NULL;
+	for (a = pt->parent; a != NULL; a = a->parent)
+		if (a->is_multipart && a->boundary[0] != '\0')
+			len += strlen(a->boundary) + 1;
+	if (!escape && len == 0)
+		return next;
+	g = (struct guard *)emli_sink_new(sizeof(*g), &guard_ops, next, 1);
+	if (g == NULL)
+		return NULL;
+	g->escape = escape;
+	g->crlf = crlf;
+	if (escape)
+		return &g->s;
+	if ((g->bounds = malloc(len)) == NULL) {
+		eml_sink_abort(&g->s);
+		return NULL;
+	}
+	for (a = pt->parent, b = g->bounds; a != NULL; a = a->parent) {
+		if (!a->is_multipart || a->boundary[0] == '\0')
+			continue;
+		bl = strlen(a->boundary);
+		memcpy(b, a->boundary, bl + 1);
+		b += bl + 1;
+		g->maxb = EMLI_MAX(g->maxb, bl);
+	}
+	g->blen = len;
+	return &g->s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -899,6 +1096,8 @@ decide(struct eml_edit *e, const struct eml_part *pt, struct decision *d)
 		if ((r = e->decide(e->decide_ctx, pt, e->hold.data != NULL ?
 		    e->hold.data + hoff : "", e->hold.len - hoff, &cd)) < 0)
 			return fail(e, r, "the edit callback");
+		if (cd.action == EML_EDIT_REPLACE && !content_ok(&cd.content))
+			return fail(e, EML_EINVAL, "the edit callback's content");
 		if (cd.action == EML_EDIT_REMOVE ||
 		    cd.action == EML_EDIT_REPLACE) {
 			d->action = cd.action;
@@ -966,14 +1165,25 @@ decide(struct eml_edit *e, const struct eml_part *pt, struct decision *d)
 /* ------------------------------------------------------------------ */
 /* Replacement content and re-encoding                                  */
 
-/* An encoder into e->out.  QP of other than text encodes CR and LF too
- * (RFC 2045 6.7 rule 4), so the bytes come back exactly. */
+/* An encoder into e->out for a body of pt, behind a delimiter guard
+ * (above) unless the bytes are the input's (check = 0).  QP of other
+ * than text encodes CR and LF too (RFC 2045 6.7 rule 4), so the bytes
+ * come back exactly. */
 static struct eml_sink *
-encoder(struct eml_edit *e, enum eml_cte cte, int text)
+encoder(struct eml_edit *e, enum eml_cte cte, int text,
+    const struct eml_part *pt, int check)
 {
-	if (cte == EML_CTE_QP && !text)
-		return eml_filter_qp_enc(fwd_sink(e), e->crlf, 1);
-	return eml_filter_encode(fwd_sink(e), cte, e->crlf);
+	struct eml_sink *s = fwd_sink(e);
+
+	if (cte == EML_CTE_QP)
+		return eml_filter_qp_enc(guard_new(s, 1, e->crlf, pt), e->crlf,
+		    !text);
+	if (cte == EML_CTE_BASE64)
+		return eml_filter_encode(s, cte, e->crlf);
+	if (check)
+		s = guard_new(s, 0, e->crlf, pt);
+	return eml_filter_encode(s, cte >= EML_CTE_UUENCODE ? EML_CTE_BINARY :
+	    cte, e->crlf);
 }
 
 /* Write the source of c through s (a chain or e->out). */
@@ -1013,7 +1223,8 @@ put_source(struct eml_edit *e, struct eml_sink *s,
 }
 
 static int
-put_replacement(struct eml_edit *e, const struct eml_edit_content *c)
+put_replacement(struct eml_edit *e, const struct eml_part *pt,
+    const struct eml_edit_content *c)
 {
 	struct eml_sink *s;
 	struct eml_buf *h = &e->tmp;
@@ -1062,14 +1273,8 @@ put_replacement(struct eml_edit *e, const struct eml_edit_content *c)
 		if ((r = put(e, h->data, h->len)) != EML_OK)
 			return r;
 	}
-	if (c->raw_entity || cte == EML_CTE_7BIT || cte == EML_CTE_8BIT ||
-	    cte == EML_CTE_BINARY || cte == EML_CTE_UNKNOWN) {
-		if ((r = put_source(e, e->out, c)) < 0)
-			return fail(e, r, "writing the replacement");
-		return EML_OK;
-	}
-	if ((s = encoder(e, (enum eml_cte)cte, strncasecmp(ct, "text/",
-	    5) == 0)) == NULL)
+	if ((s = encoder(e, c->raw_entity ? EML_CTE_BINARY : (enum eml_cte)cte,
+	    strncasecmp(ct, "text/", 5) == 0, pt, 1)) == NULL)
 		return fail(e, EML_ENOMEM, "the replacement's encoder");
 	r = put_source(e, s, c);
 	if (r < 0) {
@@ -1089,9 +1294,14 @@ start_chain(struct eml_edit *e, const struct eml_part *pt,
 	struct eml_sink *s;
 	const char *from = from_charset(e, pt);
 
-	if ((s = encoder(e, (enum eml_cte)d->cte, is_text(pt))) == NULL)
+	int conv = d->charset != NULL && strcasecmp(from, d->charset) != 0;
+	int decoded = pt->cte == EML_CTE_QP || pt->cte == EML_CTE_BASE64 ||
+	    pt->cte == EML_CTE_UUENCODE;
+
+	if ((s = encoder(e, (enum eml_cte)d->cte, is_text(pt), pt,
+	    conv || decoded)) == NULL)
 		return fail(e, EML_ENOMEM, "re-encoding a body");
-	if (d->charset != NULL && strcasecmp(from, d->charset) != 0) {
+	if (conv) {
 		struct eml_sink *c;
 
 		errno = 0;
@@ -1136,7 +1346,7 @@ end_held(struct eml_edit *e, const struct eml_event *ev)
 	case EML_EDIT_REPLACE:
 		e->applied++;
 		if ((r = flush_delim(e)) == EML_OK)
-			r = put_replacement(e, &d->content);
+			r = put_replacement(e, pt, &d->content);
 		e->dropping = 1;
 		e->drop_nest = 0;
 		goto done;
@@ -1219,10 +1429,14 @@ event(struct eml_edit *e, const struct eml_event *ev)
 		    (r = puts_(e, eol(e))) != EML_OK)
 			return r;
 	}
+	/* a held delimiter waits for its part only: at the parts limit
+	 * the multipart's epilogue, or its end, comes instead */
+	if (e->delim_pending && !e->holding &&
+	    ev->type != EML_EV_PART_BEGIN && ev->type != EML_EV_DIAG &&
+	    (r = flush_delim(e)) != EML_OK)
+		return r;
 	switch (ev->type) {
 	case EML_EV_BOUNDARY:
-		if (e->delim_pending && (r = flush_delim(e)) != EML_OK)
-			return r;
 		if (ev->is_close || e->nrules + (e->decide != NULL) == 0)
 			return put(e, ev->raw, ev->raw_len);
 		/* wait for the part: it may go, and its delimiter with it */
@@ -1282,6 +1496,8 @@ drain(struct eml_edit *e)
 	while ((r = eml_parser_next(e->p, &ev)) > 0) {
 		if (ev.type == EML_EV_END) {
 			e->finished = 1;
+			if ((r = flush_delim(e)) != EML_OK)
+				return r;
 			continue;
 		}
 		if ((r = event(e, &ev)) != EML_OK)

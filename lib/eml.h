@@ -848,6 +848,9 @@ int eml_filter_dotunstuff_end(const struct eml_sink *s, uint64_t *end_r);
 /* Pass at most max bytes: a write that would go past max fails with
  * EML_ELIMIT and passes none of its bytes (nor does any later one). */
 struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
+/* gzip-compress (RFC 1952; what eml_input_open reads back) at level 1..9
+ * (other values: zlib's default); close writes the trailer. */
+struct eml_sink *eml_filter_gzip(struct eml_sink *next, int level);
 
 /* ------------------------------------------------------------------ */
 /* Mailbox delivery: sinks that write one message into a mailbox.      */
@@ -1039,6 +1042,35 @@ void eml_transport_event(struct eml_transport *t,
     const struct eml_event *ev);
 
 /* ------------------------------------------------------------------ */
+/* Safe file names.                                                    */
+
+#define EML_FNAME_MAX	255	/* bytes; NAME_MAX of common file systems */
+
+/*
+ * Make a file name from a message (name[0..len), UTF-8 as
+ * eml_node_disposition gives it; may be NULL) safe to create in a
+ * directory on any platform, appending it to out (NUL-terminated):
+ * - only the last path component is kept ('/' and '\' both separate);
+ * - Windows' reserved characters <>:"|?* and look-alikes of the
+ *   separators become '_', so do bytes that are not UTF-8;
+ * - control characters, bidi embeddings, overrides and isolates,
+ *   zero-width and other invisible format characters are removed;
+ * - no leading '.', '-', '~' or space, no trailing '.' or space, no
+ *   ".." (runs of dots become one);
+ * - Windows device names (CON, NUL, COM1, LPT1, "con.txt", ...) get a
+ *   leading '_';
+ * - at most max bytes (0 = EML_FNAME_MAX; less than 16 is EML_EINVAL),
+ *   cut at a character boundary, keeping an extension of up to 16;
+ * - letters and marks of every script are kept as they are.
+ * When nothing usable is left, the name is made from section and ctype:
+ * "part-1.2.pdf" ("part-1.bin" without them).  Returns EML_OK,
+ * EML_EINVAL, EML_ENOMEM or EML_ELIMIT (out->max; out is left as it
+ * was).
+ */
+int eml_fname_safe(const char *name, size_t len, const char *ctype,
+    const char *section, size_t max, struct eml_buf *out);
+
+/* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
 
 /* Serialise msg exactly as parsed (byte-identical to the input when it
@@ -1188,7 +1220,8 @@ void eml_edit_free(struct eml_edit *e);
 /* Remove the part at section: its delimiter, header and body go, so
  * the multipart stays well-formed (it may be left with no parts). */
 int eml_edit_remove(struct eml_edit *e, const char *section);
-/* Replace the header and body of the part at section with c. */
+/* Replace the header and body of the part at section with c (ctype,
+ * disposition and filename with CR or LF: EML_EINVAL). */
 int eml_edit_replace(struct eml_edit *e, const char *section,
     const struct eml_edit_content *c);
 /* Set header field name of the header block at section to utf8
@@ -1287,6 +1320,11 @@ struct eml_mbox_event {
 	size_t len;
 	uint64_t offset;	/* input offset of data[0] */
 	unsigned long index;	/* 1-based message number */
+	/* END: "From " lines inside the message that do not follow a blank
+	 * line, so are body text (RFC 4155), left unquoted by an mboxo
+	 * writer (EML_D_MBOX_FROM_UNQUOTED); and the offset of the first. */
+	unsigned long from_unquoted;
+	uint64_t from_unquoted_offset;
 };
 /* Next event: 1, 0 (need more input), <0 error.  Same rules as the
  * parser: data points into the fed buffer or the splitter's own. */

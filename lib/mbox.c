@@ -29,6 +29,7 @@
 enum dec {
 	D_MORE,		/* need more bytes to decide */
 	D_PLAIN,	/* ordinary line */
+	D_FROM_BODY,	/* "From " not after a blank line: body (mboxo) */
 	D_BLANK,	/* "\n" or "\r\n" */
 	D_FROM,		/* separator */
 	D_QUOTED	/* ">+From " with EML_MBOX_RD */
@@ -50,6 +51,8 @@ struct eml_mbox {
 	enum state st;
 	int in_msg;			/* a message is open */
 	int prev_blank;			/* last line was blank */
+	unsigned long unquoted;		/* diag: D_FROM_BODY lines in msg */
+	uint64_t unquoted_off;		/* diag: offset of the first */
 	unsigned long index;
 	const char *pend;		/* held blank line: "\n", "\r\n" */
 	size_t npend;
@@ -118,6 +121,8 @@ push(struct eml_mbox *m, enum eml_mbox_ev_type t, const void *data,
 	ev->len = len;
 	ev->offset = off;
 	ev->index = m->index;
+	ev->from_unquoted = t == EML_MBOX_END ? m->unquoted : 0;
+	ev->from_unquoted_offset = t == EML_MBOX_END ? m->unquoted_off : 0;
 	m->qn++;
 }
 
@@ -173,7 +178,7 @@ decide(const struct eml_mbox *m, const unsigned char *p, size_t n, int eof)
 	}
 	if (k > 0)
 		return D_QUOTED;
-	return m->prev_blank || !m->in_msg ? D_FROM : D_PLAIN;
+	return m->prev_blank || !m->in_msg ? D_FROM : D_FROM_BODY;
 }
 
 static void
@@ -187,6 +192,8 @@ begin_msg(struct eml_mbox *m, const unsigned char *line, size_t n,
 		n--;
 	m->index++;
 	m->in_msg = 1;
+	m->unquoted = 0;
+	m->unquoted_off = 0;
 	push(m, EML_MBOX_BEGIN, line, n, off);
 	m->st = S_BOL;
 	m->prev_blank = 0;
@@ -232,6 +239,15 @@ from_line(struct eml_mbox *m)
 	m->msg_end = m->off;
 }
 
+/* A "From " line inside a message that no writer quoted (mboxo): body
+ * text by RFC 4155, counted for the END event (diag branch). */
+static void
+from_body(struct eml_mbox *m, uint64_t off)
+{
+	if (m->in_msg && m->unquoted++ == 0)
+		m->unquoted_off = off;
+}
+
 /* Act on the decision for the line starting at p (in hold or buffer). */
 static void
 act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
@@ -251,6 +267,9 @@ act(struct eml_mbox *m, enum dec d, const unsigned char *p, size_t n,
 		m->st = S_BODY;
 		m->prev_blank = 0;
 		break;
+	case D_FROM_BODY:
+		from_body(m, off);
+		/* FALLTHROUGH */
 	case D_PLAIN:
 		flush_pend(m);
 		push_data(m, p, n, off);
@@ -329,6 +348,9 @@ bol(struct eml_mbox *m)
 		m->st = S_BODY;
 		m->prev_blank = 0;
 		break;
+	case D_FROM_BODY:
+		from_body(m, m->off);
+		/* FALLTHROUGH */
 	case D_PLAIN:
 		flush_pend(m);
 		m->st = S_BODY;
@@ -353,6 +375,7 @@ body(struct eml_mbox *m)
 		}
 		s = nl + 1;
 		m->st = S_BOL;
+		/* a D_FROM_BODY line goes through bol() to be counted */
 		if (s == e || decide(m, s, (size_t)(e - s), 0) != D_PLAIN)
 			break;
 		m->st = S_BODY;

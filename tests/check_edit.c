@@ -826,6 +826,7 @@ START_TEST(test_rule_args)
 	struct eml_buf b = { 0 };
 	struct eml_sink *s = eml_sink_buf(&b);
 	struct eml_edit *e = eml_edit_new(s, NULL);
+	struct eml_edit_content c = { 0 };
 	int i;
 
 	ck_assert_ptr_null(eml_edit_new(NULL, NULL));
@@ -839,6 +840,12 @@ START_TEST(test_rule_args)
 	ck_assert_int_eq(eml_edit_reencode(e, "1", EML_CTE_UUENCODE, NULL),
 	    EML_EINVAL);
 	ck_assert_int_eq(eml_edit_remove(e, NULL), EML_EINVAL);
+	/* no field of the replacement can be ended from outside */
+	c.filename = "a.txt\r\nBcc: victim@example.org";
+	ck_assert_int_eq(eml_edit_replace(e, "1", &c), EML_EINVAL);
+	c.filename = NULL;
+	c.ctype = "text/plain\nX: y";
+	ck_assert_int_eq(eml_edit_replace(e, "1", &c), EML_EINVAL);
 	/* rules are capped: 1024 */
 	for (i = 0; i < 1024; i++)
 		ck_assert_int_eq(eml_edit_remove(e, "9"), EML_OK);
@@ -1010,6 +1017,238 @@ START_TEST(test_7bit)
 	eml_msg_free(m1);
 	eml_msg_free(m2);
 	eml_buf_free(&out);
+}
+END_TEST
+
+
+/* CRLF -> LF, for comparing text that QP's text mode re-ended. */
+static void
+unify_eol(struct eml_buf *b)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < b->len; i++)
+		if (!(b->data[i] == '\r' && i + 1 < b->len &&
+		    b->data[i + 1] == '\n'))
+			b->data[j++] = b->data[i];
+	b->len = j;
+}
+
+static void
+sevenbit_cb(const char *path, void *arg)
+{
+	struct stats *st = arg;
+	struct eml_buf out = { 0 };
+	struct eml_msg *m1, *m2;
+	const struct eml_node *a, *b;
+	size_t len, i;
+	char *buf = tu_slurp(path, &len);
+	unsigned eight = 0;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(eml_msg_parse_mem(buf, len, NULL, &m1), EML_OK);
+	for (a = m1->root; a != NULL; a = eml_node_next(a))
+		if (a->first_child == NULL && (a->info.cte == EML_CTE_8BIT ||
+		    a->info.cte == EML_CTE_BINARY) && !a->info.is_message)
+			eight++;
+	if (eight == 0) {
+		eml_msg_free(m1);
+		free(buf);
+		return;
+	}
+	ck_assert_int_eq(run_edit(buf, len, 0, setup_7bit, NULL, &out),
+	    EML_OK);
+	ck_assert_int_eq(eml_msg_parse_mem(out.data, out.len, NULL, &m2),
+	    EML_OK);
+	/* the same parts, each leaf decoding to what it was */
+	for (a = m1->root, b = m2->root; a != NULL && b != NULL;
+	    a = eml_node_next(a), b = eml_node_next(b)) {
+		struct eml_buf da = { 0 }, db = { 0 };
+		int was8 = a->info.cte == EML_CTE_8BIT ||
+		    a->info.cte == EML_CTE_BINARY;
+
+		ck_assert_msg(strcmp(a->info.section, b->info.section) == 0 &&
+		    strcmp(a->info.ctype, b->info.ctype) == 0,
+		    "%s: part %s %s became %s %s", path, a->info.section,
+		    a->info.ctype, b->info.section, b->info.ctype);
+		if (a->first_child != NULL || a->info.is_message ||
+		    a->info.is_multipart)
+			continue;
+		if (!was8)
+			continue;
+		ck_assert_msg(b->info.cte == EML_CTE_QP ||
+		    b->info.cte == EML_CTE_BASE64, "%s: %s still %s", path,
+		    b->info.section, eml_cte_name(b->info.cte));
+		for (i = 0; i < b->body_len; i++)
+			ck_assert_msg((unsigned char)b->body[i] < 0x80,
+			    "%s: %s: 8-bit byte in the body", path,
+			    b->info.section);
+		ck_assert_int_eq(eml_node_decode(a, &da), EML_OK);
+		ck_assert_int_eq(eml_node_decode(b, &db), EML_OK);
+		if (b->info.cte == EML_CTE_QP) {
+			unify_eol(&da);
+			unify_eol(&db);
+		}
+		ck_assert_msg(da.len == db.len && (da.len == 0 ||
+		    memcmp(da.data, db.data, da.len) == 0),
+		    "%s: %s decodes differently (%zu, %zu bytes)", path,
+		    b->info.section, da.len, db.len);
+		eml_buf_free(&da);
+		eml_buf_free(&db);
+	}
+	ck_assert_msg(a == NULL && b == NULL, "%s: part count differs", path);
+	st->files++;
+	st->removed += eight;
+	eml_msg_free(m1);
+	eml_msg_free(m2);
+	eml_buf_free(&out);
+	free(buf);
+}
+
+START_TEST(test_corpus_7bit)
+{
+	struct stats st = { 0 };
+	const char *dir = tu_shared_corpus();
+
+	tu_walk("corpus/mime", NULL, sevenbit_cb, &st);
+	tu_walk("corpus/third_party", NULL, sevenbit_cb, &st);
+	if (dir != NULL)
+		tu_walk(dir, NULL, sevenbit_cb, &st);
+	printf("edit 7bit: %lu messages, %lu 8bit/binary leaves re-encoded, "
+	    "same parts, same decoded bytes\n", st.files, st.removed);
+	ck_assert_uint_gt(st.files, 5);
+}
+END_TEST
+
+
+/* RFC 2046 5.1.1: what re-encoding writes holds no delimiter line of a
+ * multipart around it.  QP's soft breaks start new lines anywhere: at
+ * every position of a "--z--" in a long 8-bit line the 7bit output has
+ * the same parts, decodes the same, and keeps lines within 76. */
+START_TEST(test_guard_qp)
+{
+	struct eml_buf in = { 0 }, out = { 0 };
+	struct eml_msg *m;
+	const struct eml_node *n;
+	struct eml_buf t = { 0 };
+	const char *l, *nl;
+	size_t base, want;
+	int k;
+
+	for (k = 1; k < 160; k++) {
+		eml_buf_reset(&in);
+		eml_buf_reset(&out);
+		eml_buf_adds(&in, "Content-Type: multipart/mixed; boundary=z\n\n"
+		    "--z\nContent-Type: text/plain; charset=utf-8\n"
+		    "Content-Transfer-Encoding: 8bit\n\n");
+		base = in.len;
+		while (in.len < base + (size_t)k)
+			eml_buf_adds(&in, k % 3 ? "x" : "\xc3\xa9");
+		eml_buf_adds(&in, "--z--x =");
+		want = in.len - base;
+		eml_buf_adds(&in, "\n--z\n\nsecond\n--z--\n");
+		ck_assert_int_eq(run_edit(in.data, in.len, 0, setup_7bit, NULL,
+		    &out), EML_OK);
+		ck_assert_int_eq(eml_msg_parse_mem(out.data, out.len, NULL, &m),
+		    EML_OK);
+		ck_assert_msg(m->nparts == 3, "k=%d:\n%s", k, out.data);
+		n = m->root->first_child;
+		eml_buf_reset(&t);
+		ck_assert_int_eq(eml_node_decode(n, &t), EML_OK);
+		ck_assert_int_eq(n->info.cte, EML_CTE_QP);
+		/* the text as it was, up to the delimiter's EOL */
+		ck_assert_uint_eq(t.len, want);
+		ck_assert(memcmp(t.data, in.data + base, want) == 0);
+		for (l = n->body; l < n->body + n->body_len; l = nl + 1) {
+			nl = memchr(l, '\n', n->body + n->body_len - l);
+			if (nl == NULL)
+				nl = n->body + n->body_len;
+			ck_assert_msg(nl - l <= 76, "k=%d: line of %d", k,
+			    (int)(nl - l));
+			ck_assert_msg(nl - l < 2 || l[0] != '-' || l[1] != '-',
+			    "k=%d: a line starts with --", k);
+		}
+		eml_msg_free(m);
+	}
+	eml_buf_free(&t);
+	eml_buf_free(&in);
+	eml_buf_free(&out);
+}
+END_TEST
+
+/* Decoded bytes written as they are cannot be escaped: an edit that
+ * would write a delimiter line fails (EML_EFORMAT), as does a raw
+ * replacement holding one. */
+START_TEST(test_guard_check)
+{
+	const char *in = "Content-Type: multipart/mixed; boundary=z\n\n--z\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\nok\n=2D-z--\n"
+	    "--z--\n";
+	const char *fine = "Content-Type: multipart/mixed; boundary=z\n\n--z\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\nok\n=2D-y--\n"
+	    "--z--\n";
+	struct eml_edit_content c = { 0 };
+	struct eml_buf b = { 0 };
+	struct eml_sink *s;
+	struct eml_edit *e;
+	char *got;
+
+	s = eml_sink_buf(&b);
+	e = eml_edit_new(s, NULL);
+	ck_assert_int_eq(eml_edit_reencode(e, "1", EML_CTE_8BIT, NULL), EML_OK);
+	ck_assert_int_eq(eml_edit_feed(e, in, strlen(in)), EML_EFORMAT);
+	eml_edit_free(e);
+	eml_sink_abort(s);
+	eml_buf_free(&b);
+	/* the same with a line that is no delimiter of z */
+	got = edit_str(fine, setup_rcase, (void *)(uintptr_t)&(const struct
+	    rcase){ NULL, "1", EML_CTE_8BIT, NULL, 0, NULL }, 0);
+	ck_assert_str_eq(got, "Content-Type: multipart/mixed; boundary=z\n\n"
+	    "--z\nContent-Transfer-Encoding: 8bit\n\nok\n--y--\n--z--\n");
+	free(got);
+
+	c.raw_entity = 1;
+	c.data = "X: 1\n\n--z--\nhidden\n";
+	c.len = strlen(c.data);
+	s = eml_sink_buf(&b);
+	e = eml_edit_new(s, NULL);
+	ck_assert_int_eq(eml_edit_replace(e, "1", &c), EML_OK);
+	ck_assert_int_eq(eml_edit_feed(e, fine, strlen(fine)), EML_EFORMAT);
+	eml_edit_free(e);
+	eml_sink_abort(s);
+	eml_buf_free(&b);
+}
+END_TEST
+
+
+/* At the parts limit a delimiter has no part after it: it is written
+ * all the same, at the end of the input or before the epilogue. */
+START_TEST(test_parts_limit)
+{
+	static const char *const ins[] = {
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n",
+		"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n"
+		    "rest\n--b--\n",
+	};
+	struct eml_parser_opts o = { .max_parts = 2 };
+	struct eml_buf b = { 0 };
+	struct eml_sink *s;
+	struct eml_edit *e;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		eml_buf_reset(&b);
+		s = eml_sink_buf(&b);
+		e = eml_edit_new(s, &o);
+		ck_assert_int_eq(eml_edit_remove(e, "9"), EML_OK);
+		ck_assert_int_eq(eml_edit_feed(e, ins[i], strlen(ins[i])),
+		    EML_OK);
+		ck_assert_int_eq(eml_edit_finish(e), EML_OK);
+		eml_edit_free(e);
+		ck_assert_int_eq(eml_sink_close(s), EML_OK);
+		ck_assert_str_eq(b.data, ins[i]);
+	}
+	eml_buf_free(&b);
 }
 END_TEST
 
@@ -1224,6 +1463,10 @@ eml_edit_suite(void)
 	    sizeof(rcases) / sizeof(rcases[0]));
 	tcase_add_test(tc, test_reencode_unknown_charset);
 	tcase_add_test(tc, test_7bit);
+	tcase_add_test(tc, test_corpus_7bit);
+	tcase_add_test(tc, test_guard_qp);
+	tcase_add_test(tc, test_guard_check);
+	tcase_add_test(tc, test_parts_limit);
 	tcase_add_test(tc, test_sink_error);
 	tcase_add_test(tc, test_hold_cap);
 	tcase_add_test(tc, test_corpus_identity_and_remove);

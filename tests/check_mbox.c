@@ -39,15 +39,17 @@ drain(struct eml_mbox *m, const char *in, size_t inlen, unsigned flags,
 {
 	struct eml_mbox_event ev;
 	int r;
-	char tag[64];
+	char tag[128];
 
 	while ((r = eml_mbox_next(m, &ev)) > 0) {
 		/* Data slices may be cut anywhere: only BEGIN and END
 		 * positions must not depend on the chunking. */
 		if (ev.type != EML_MBOX_DATA) {
-			snprintf(tag, sizeof(tag), "|%d:%lu:%llu:%zu|",
+			snprintf(tag, sizeof(tag), "|%d:%lu:%llu:%zu:%lu@%llu|",
 			    (int)ev.type, ev.index,
-			    (unsigned long long)ev.offset, ev.len);
+			    (unsigned long long)ev.offset, ev.len,
+			    ev.from_unquoted,
+			    (unsigned long long)ev.from_unquoted_offset);
 			eml_buf_adds(&s->dump, tag);
 		}
 		switch (ev.type) {
@@ -228,6 +230,62 @@ check_case(const char *in, unsigned flags, const char *want)
 START_TEST(test_cases)
 {
 	check_case(cases[_i].in, cases[_i].flags, cases[_i].want);
+}
+END_TEST
+
+/* Unquoted "From " lines in bodies (mboxo) are counted at END with the
+ * offset of the first; the split is the same however it is fed. */
+static const struct {
+	const char *in;
+	unsigned flags;
+	const char *want;	/* per message "count@offset " */
+} unq[] = {
+	{ "From a\nx\nFrom b\ny\n", 0, "1@9 " },
+	{ "From a\nx\nFrom b\nFrom c\n\nFrom d\nz\n", 0, "2@9 0@0 " },
+	{ "From a\nx\n\nFrom b\n", 0, "0@0 0@0 " },
+	{ "From a\n>From x\n", EML_MBOX_RD, "0@0 " },
+	{ "From a\r\nx\r\nFrom b\r\n", 0, "1@11 " },
+	{ "From a\nFromage\nFrom\n", 0, "0@0 " },
+};
+
+START_TEST(test_from_unquoted)
+{
+	size_t len = strlen(unq[_i].in), chunk, pos, k;
+	struct eml_buf got = { 0 };
+	struct eml_mbox_event ev;
+	struct eml_mbox *m;
+	char tmp[64];
+
+	for (chunk = 1; chunk <= len; chunk++) {
+		m = eml_mbox_new(unq[_i].flags);
+		ck_assert_ptr_nonnull(m);
+		eml_buf_reset(&got);
+		for (pos = 0;;) {
+			int done = pos >= len;
+
+			if (!done) {
+				k = len - pos < chunk ? len - pos : chunk;
+				ck_assert_int_eq(eml_mbox_feed(m,
+				    unq[_i].in + pos, k), 0);
+				pos += k;
+			} else {
+				eml_mbox_finish(m);
+			}
+			while (eml_mbox_next(m, &ev) > 0) {
+				if (ev.type != EML_MBOX_END)
+					continue;
+				snprintf(tmp, sizeof(tmp), "%lu@%llu ",
+				    ev.from_unquoted, (unsigned long long)
+				    ev.from_unquoted_offset);
+				eml_buf_adds(&got, tmp);
+			}
+			if (done)
+				break;
+		}
+		ck_assert_str_eq(got.data ? got.data : "", unq[_i].want);
+		eml_mbox_free(m);
+	}
+	eml_buf_free(&got);
 }
 END_TEST
 
@@ -430,6 +488,8 @@ eml_mbox_suite(void)
 	tcase_add_loop_test(tc, test_cases, 0,
 	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_rlug);
+	tcase_add_loop_test(tc, test_from_unquoted, 0,
+	    (int)(sizeof(unq) / sizeof(unq[0])));
 	tcase_add_loop_test(tc, test_sisimai, 0,
 	    sizeof(sisimai) / sizeof(sisimai[0]));
 	tcase_add_test(tc, test_long_lines);

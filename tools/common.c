@@ -298,7 +298,7 @@ tool_escape(const char *s, size_t len, struct eml_buf *out)
 /* ------------------------------------------------------------------ */
 /* The one input layer */
 
-struct tool_inopts tool_in = { 0, NULL, 0, -1, 0, 0, NULL };
+struct tool_inopts tool_in = { 0, NULL, 0, -1, 0, 0, NULL, 0 };
 
 const char tool_help_input[] =
     "Inputs: files, - or none for standard input, .gz files, mboxes\n"
@@ -504,7 +504,7 @@ count_lf(const char *p, size_t n)
 static int
 run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 {
-	struct eml_mbox *m = eml_mbox_new(EML_MBOX_RD);
+	struct eml_mbox *m = eml_mbox_new(tool_in.mboxo ? 0 : EML_MBOX_RD);
 	struct eml_mbox_event ev;
 	struct eml_buf from = { NULL, 0, 0, 4096 };
 	unsigned long lines = 0;	/* LFs of the input before here */

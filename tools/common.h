@@ -107,6 +107,7 @@ struct tool_inopts {
 	int no_sandbox;			/* --no-sandbox */
 	int confine;			/* the tool asks tool_run to confine */
 	const char *write_dir;		/* the one folder the tool writes */
+	int mboxo;			/* read mboxes without >From unquoting */
 };
 extern struct tool_inopts tool_in;
 

@@ -271,7 +271,7 @@ static void
 drain(struct state *s, const struct tool_src *src)
 {
 	struct eml_event ev;
-	int r;
+	int r = 0;
 
 	while (!decided(s) && (r = eml_parser_next(s->p, &ev)) > 0)
 		on_event(s, &ev);

@@ -219,7 +219,7 @@ static int
 drain(struct state *s, const struct tool_src *src)
 {
 	struct eml_event ev;
-	int r;
+	int r = 0;
 
 	while (!s->done && (r = eml_parser_next(s->p, &ev)) > 0)
 		handle(s, &ev, src);

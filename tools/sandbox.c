@@ -126,9 +126,11 @@ emlt_sandbox(const char *write_dir, int *abi_r)
 	if (add_path(rfd, "/", read) != 0)
 		goto fail;
 	/* The one folder a writing tool may fill: everything but
-	 * executing, and no REFER (nothing may be moved in or out). */
+	 * executing.  REFER is granted there only, so a Maildir delivery
+	 * can link tmp/NAME into new/ while nothing moves in or out of the
+	 * folder (Landlock checks REFER on both ends). */
 	if (write_dir != NULL && add_path(rfd, write_dir,
-	    fs & ~(FS_EXECUTE | FS_REFER | FS_IOCTL_DEV)) != 0)
+	    fs & ~(FS_EXECUTE | FS_IOCTL_DEV)) != 0)
 		goto fail;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		goto fail;
