@@ -468,13 +468,9 @@ chunk_cb(void *ctx, const void *p, size_t n)
  * chain (dot-stuff, then unstuff on the other side). */
 START_TEST(test_build_same)
 {
-	static const char *texts[] = {
-		"plain ascii\n",
-		("caf\xc3\xa9 \xe2\x82\xac\nsecond line\n"),
-		"no eol",
-		"\x01\x02\r\x03 binary",
-		""
-	};
+	static const char *texts[] = { "plain ascii\n", ("caf\xc3\xa9 "
+	    "\xe2\x82\xac\nsecond line\n"), "no eol", "\x01\x02\r\x03 binary",
+	    "" };
 	struct eml_buf a = { 0 }, c = { 0 };
 	struct eml_build *b;
 	struct eml_sink *s;

@@ -523,18 +523,21 @@ difference(const char *a, const char *b)
  * named.
  */
 static const char *reason[F__COUNT] = {
-	[F_LONG_PADDING] = "issue 6 (parser): a delimiter with over ~1.2 KB "
-	    "of transport padding is cut and the rest knocks out the part's "
-	    "headers; GMime takes padding of any length (RFC 2046 5.1.1)",
-	[F_LEADING_WSP] = "issue 6 (parser): a part header block that starts "
-	    "with whitespace is body to emlkit (leading-blank), headers to "
-	    "GMime",
-	[F_NO_DELIM] = "issue 6 (parser): a multipart whose delimiter never "
-	    "comes is preamble to emlkit (no leaf), one leaf to GMime",
-	[F_CONSECUTIVE] = "issue 6 (parser): two delimiter lines in a row "
-	    "make an empty part in emlkit, none in GMime",
-	[F_BOM] = "issue 6 (parser): a UTF-8 BOM before the headers makes "
-	    "emlkit lose them (all body); GMime skips it",
+	[F_LONG_PADDING] = "issue 6 (parser): without it a delimiter with "
+	    "over ~1.2 KB of transport padding is cut and the rest knocks "
+	    "out the part's headers; with it the few left are GMime keeping "
+	    "the line end before such a delimiter in the body (RFC 2046 "
+	    "5.1.1 gives it to the delimiter)",
+	[F_LEADING_WSP] = "issue 6 (parser) reads the headers as GMime "
+	    "does; without it a part header block that starts with "
+	    "whitespace is body (leading-blank)",
+	[F_NO_DELIM] = "intended (issue 6): emlkit keeps the body reachable "
+	    "as one leaf; GMime makes a multipart with no children (the text "
+	    "only in its preamble), so it lists no leaf",
+	[F_CONSECUTIVE] = "issue 6 (parser) makes no empty part, as GMime; "
+	    "without it two delimiter lines in a row make one",
+	[F_BOM] = "issue 6 (parser) skips the BOM as GMime does; without it "
+	    "the headers are lost (all body)",
 	[F_B64_FOOTER] = "intended: after data that needs no padding "
 	    "(a multiple of 3 bytes) emlkit stops at the footer line "
 	    "(b64-trailing-text) while GMime decodes the footer's letters "
@@ -544,14 +547,16 @@ static const char *reason[F__COUNT] = {
 	    "drops them",
 	[F_QP_TRAIL_WS] = "intended: RFC 2045 6.7 rule 3, emlkit deletes "
 	    "trailing whitespace on QP lines, GMime keeps it",
-	[F_EMPTY_NAME] = "issue 6 (parser): a \": x\" line ends emlkit's "
-	    "header block (header-no-colon); GMime reads on",
-	[F_PARAM_JUNK] = "issue 6 (fields): boundary=\"b\"x is \"bx\" to "
-	    "emlkit, \"b\" to GMime",
-	[F_NO_BOUNDARY_PARAM] = "issue 6 (parser): a multipart without "
-	    "boundary= has no leaf in emlkit, one in GMime",
-	[F_CLOSE_SUFFIX] = "issue 6 (parser): \"--b--x\" closes the "
-	    "multipart in emlkit; GMime reads on",
+	[F_EMPTY_NAME] = "issue 6 (parser) reads on after a \": x\" line "
+	    "as GMime does; without it the header block ends there",
+	[F_PARAM_JUNK] = "issue 6 (fields): boundary=\"b\"x is \"b\" as in "
+	    "GMime; without it \"bx\"",
+	[F_NO_BOUNDARY_PARAM] = "intended (issue 6): as for no-delimiter, "
+	    "emlkit makes the body one leaf, GMime an empty multipart",
+	[F_CLOSE_SUFFIX] = "issue 6 (parser): \"--b--x\" does not close "
+	    "the multipart, as in GMime; the rest: a base64 part running on "
+	    "into that line stops there in emlkit (not a base64 line) while "
+	    "GMime decodes its letters",
 };
 
 static const char *diff_name[] = { "same", "part count", "section/type",
