@@ -161,7 +161,7 @@ u8_char(const unsigned char *s, size_t len)
 static int
 read_back(struct cs_sink *c, const char *out, size_t n, int final)
 {
-	char back[1024], *ip = (char *)(uintptr_t)out, *op;
+	char back[8192], *ip = (char *)(uintptr_t)out, *op;
 	size_t ileft = n, oleft, m, rc;
 	int reset = 0;
 
@@ -196,7 +196,7 @@ static int
 checked(struct cs_sink *c, struct cs_out *o, const unsigned char *p,
     size_t n)
 {
-	char tmp[1024], *ip = (char *)(uintptr_t)p, *op, *before;
+	char tmp[4096], *ip = (char *)(uintptr_t)p, *op, *before;
 	size_t ileft = n, oleft, k, rc;
 	int r;
 
