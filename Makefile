@@ -238,4 +238,5 @@ FORCE:
 	fuzz fuzz-build fuzz-replay diff-test
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
-	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d)
+	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d) \
+	$(FUZZ_T:%=$(B)/fuzz/fuzz_%.d) $(B)/fuzz/replay.d

@@ -8,6 +8,7 @@
 #define FUZZ_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond) do { if (!(cond)) abort(); } while (0)
+#define FUZZ_CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FUZZ_CHECK failed at %s:%d\n", __FILE__, __LINE__); abort(); } } while (0)
 
 #endif

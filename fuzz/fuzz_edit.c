@@ -170,10 +170,19 @@ nchildren(const void *buf, size_t len, const char *parent,
 	struct eml_msg *m;
 	const struct eml_node *n;
 	long c = -1;
+	size_t i;
 
 	if (eml_msg_parse_mem(buf, len, &opts, &m) != EML_OK)
 		return -2;
 	*nparts_r = m->nparts;
+	/* Delimiter lines in a row make no part: removing a part next to
+	 * them need not change the count by one, so the property is only
+	 * asked of inputs without them (-3). */
+	for (i = 0; i < m->ndiags; i++)
+		if (m->diags[i].code == EML_D_EMPTY_PART) {
+			eml_msg_free(m);
+			return -3;
+		}
 	for (n = m->root; n != NULL; n = eml_node_next(n))
 		if (n->info.is_multipart &&
 		    strcmp(n->info.section, parent) == 0) {
@@ -256,8 +265,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			after = nchildren(out.data, out.len, parent, &np2);
 			/* at the parts cap the part after the removed one
 			 * comes in: the property holds below it */
+			/* ...except that a multipart left without any
+			 * delimiter line (its only child removed, no close
+			 * delimiter) is read as one leaf (issue 6 §2) */
 			if (before >= 0 && np < opts.max_parts)
-				FUZZ_CHECK(after == before - 1);
+				FUZZ_CHECK(after == before - 1 ||
+				    (before == 1 && after == -1));
 		}
 	}
 
