@@ -219,7 +219,12 @@ enum eml_parse_flags {
 	EML_PARSE_DECODE = 1 << 0,	/* BODY events carry decoded data */
 	EML_PARSE_STRICT_MIME = 1 << 1,	/* need MIME-Version for MIME */
 	EML_PARSE_NO_UUENCODE = 1 << 2,	/* don't look for uuencode blocks */
-	EML_PARSE_MBOXRD = 1 << 3	/* not used by the parser itself */
+	EML_PARSE_MBOXRD = 1 << 3,	/* not used by the parser itself */
+	/* Don't parse header values for their defects (addresses, dates,
+	 * message-ids, encoded-words): for callers that want no
+	 * diagnostics of them, such as header-only tools; the MIME fields
+	 * are still parsed. */
+	EML_PARSE_NO_FIELD_CHECK = 1 << 4
 };
 
 struct eml_parser_opts {

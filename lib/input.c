@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -31,7 +32,6 @@ struct eml_input {
 	int own;			/* close fd in _close */
 	int regular;			/* fd is a regular file */
 	off_t start;			/* fd offset when opened */
-	unsigned char pre[PEEK_MAX];	/* sniffed raw bytes, pushed back */
 	size_t npre, prepos;
 	int raw_eof;
 	int gz;				/* input is gzip */
@@ -39,12 +39,15 @@ struct eml_input {
 	int zdone;			/* last gzip member ended */
 	z_stream zs;
 	unsigned char *zbuf;		/* compressed bytes read ahead */
-	unsigned char peek[PEEK_MAX];	/* decoded bytes not yet read */
 	size_t npeek, peekpos;
 	uint64_t consumed;		/* bytes handed out by _read */
 	void *map;			/* mmap of the file, or NULL */
 	size_t maplen;
 	char *mem;			/* slurped copy, or NULL */
+	/* The buffers last: only the fields above are zeroed when an
+	 * input is made (a tool opens one per file of a Maildir). */
+	unsigned char pre[PEEK_MAX];	/* sniffed raw bytes, pushed back */
+	unsigned char peek[PEEK_MAX];	/* decoded bytes not yet read */
 };
 
 /* Read from the descriptor, retrying on EINTR. */
@@ -227,8 +230,9 @@ eml_input_fd(int fd, int own, struct eml_input **in_r)
 	*in_r = NULL;
 	if (fd < 0)
 		return EML_EINVAL;
-	if ((in = calloc(1, sizeof(*in))) == NULL)
+	if ((in = malloc(sizeof(*in))) == NULL)
 		return EML_ENOMEM;
+	memset(in, 0, offsetof(struct eml_input, pre));
 	in->fd = fd;
 	in->own = own;
 	if ((r = input_init(in)) != EML_OK) {

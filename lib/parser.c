@@ -725,7 +725,8 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 	/* [fields] header-value defects become diagnostics at the field's
 	 * line and offset (emli_field_check, lib/fieldcheck.c);
 	 * Content-Type's are emitted by header_ctype from its own parse */
-	if (!emli_eqi(name, nlen, "content-type") &&
+	if (!(p->o.flags & EML_PARSE_NO_FIELD_CHECK) &&
+	    !emli_eqi(name, nlen, "content-type") &&
 	    emli_field_check(name, nlen, v, vlen, p->o.fallback_charset,
 	    f->message_level ? EMLI_FC_MESSAGE : 0, &fd) == EML_OK &&
 	    eml_defects_any(&fd))
