@@ -7,7 +7,8 @@
  * software appends plain-text footers to base64 bodies: after the '='
  * that completes a group, or at a line that does not start like base64
  * (see dec_byte).  It is also fast: runs of clean alphabet bytes go
- * through an AVX2 or SSSE3 kernel chosen at run time, with a table-driven
+ * through an AVX-512 VBMI, AVX2 or SSSE3 kernel chosen at run time (the
+ * VBMI one also takes line ends and garbage), with a table-driven
  * scalar loop for everything else.  Both paths implement the same rule
  * for every byte, so their output is identical for any input and any
  * chunking (tests/check_b64.c compares them).
@@ -26,7 +27,7 @@
 /* Only tests call this; it is not part of the public API. */
 void emli_b64_force_impl(int impl);
 
-enum { IMPL_AUTO, IMPL_SCALAR, IMPL_SSSE3, IMPL_AVX2 };
+enum { IMPL_AUTO, IMPL_SCALAR, IMPL_SSSE3, IMPL_AVX2, IMPL_AVX512 };
 
 static int forced = IMPL_AUTO;
 
@@ -74,11 +75,26 @@ static const unsigned char dtab[256] = {
 static const char etab[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+#ifdef B64_X86
+/* The VBMI kernel needs byte permutes (VBMI) and byte compress (VBMI2);
+ * libgcc's check includes the OS saving the zmm state. */
+static int
+have_avx512(void)
+{
+	return __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vbmi") &&
+	    __builtin_cpu_supports("avx512vbmi2");
+}
+#endif
+
 static int
 pick_impl(void)
 {
 	if (forced != IMPL_AUTO) {
 #ifdef B64_X86
+		if (forced == IMPL_AVX512 && !have_avx512())
+			return IMPL_SCALAR;
 		if (forced == IMPL_AVX2 && !__builtin_cpu_supports("avx2"))
 			return IMPL_SCALAR;
 		if (forced == IMPL_SSSE3 && !__builtin_cpu_supports("ssse3"))
@@ -89,6 +105,8 @@ pick_impl(void)
 #endif
 	}
 #ifdef B64_X86
+	if (have_avx512())
+		return IMPL_AVX512;
 	if (__builtin_cpu_supports("avx2"))
 		return IMPL_AVX2;
 	if (__builtin_cpu_supports("ssse3"))
@@ -101,6 +119,8 @@ const char *
 eml_b64_impl(void)
 {
 	switch (pick_impl()) {
+	case IMPL_AVX512:
+		return "avx512vbmi";
 	case IMPL_AVX2:
 		return "avx2";
 	case IMPL_SSSE3:
@@ -119,7 +139,7 @@ eml_b64_force_scalar(int on)
 void
 emli_b64_force_impl(int impl)
 {
-	if (impl < IMPL_AUTO || impl > IMPL_AVX2)
+	if (impl < IMPL_AUTO || impl > IMPL_AVX512)
 		impl = IMPL_AUTO;
 	forced = impl;
 }
@@ -255,6 +275,188 @@ dec_avx2(const unsigned char **pp, const unsigned char *end,
 	/* The rest of a block too short for 32 bytes. */
 	return (size_t)(o - o0) + dec_ssse3(pp, end, o);
 }
+
+/*
+ * AVX-512 VBMI kernel: 64 input bytes a step, with the MIME line ends,
+ * blanks and garbage taken out in the vector path instead of by the
+ * scalar loop.  Each block is classified through dtab (a 128-entry
+ * vpermi2b lookup; bytes >= 0x80 are garbage), the alphabet bytes are
+ * compressed out (VBMI2 vpcompressb) and appended to a vector of pending
+ * sextets, and every 64 sextets are packed to 48 bytes.  Pending sextets
+ * carry over from s->acc on entry and back to it on exit, so the kernel
+ * can take over at any point of a group.
+ *
+ * It applies dec_byte's rule to every byte it consumes: alphabet bytes
+ * clear bol and set started, LF sets bol, other blanks change nothing,
+ * garbage is counted.  It stops in front of the two bytes whose rule
+ * changes more than that, leaving them to dec_byte: '=' (padding, which
+ * may end the data) and garbage at a line start once data has begun (a
+ * footer, which ends it).  Finding the latter needs, for each garbage
+ * byte, whether the nearest alphabet byte or LF before it is an LF: a
+ * walk over the LFs of the block (about one per 76 bytes), done only
+ * when the block has garbage after the data started.
+ *
+ * Output is written with masked stores of exactly the decoded bytes, so
+ * the bound of dec_step (3/4 of the sextets, carried ones included)
+ * holds without any slack.
+ */
+#define B64_AVX512 "avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt,bmi,lzcnt"
+
+static const unsigned char iota64[64] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+	48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+};
+
+/* Big-endian 24-bit groups out of each 32-bit lane, 16 lanes. */
+static const unsigned char pack64[64] = {
+	2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12,
+	18, 17, 16, 22, 21, 20, 26, 25, 24, 30, 29, 28,
+	34, 33, 32, 38, 37, 36, 42, 41, 40, 46, 45, 44,
+	50, 49, 48, 54, 53, 52, 58, 57, 56, 62, 61, 60,
+};
+
+/* Bits 0..k-1; k may be 64. */
+static inline uint64_t
+below(unsigned k)
+{
+	return k >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << k) - 1;
+}
+
+/*
+ * Positions of a block where bol holds before the byte: the nearest
+ * alphabet byte or LF before it is an LF (or there is none and bol held
+ * on entry).  A is the alphabet mask, N the LF mask.
+ */
+static inline uint64_t
+bol_region(uint64_t A, uint64_t N, int bol)
+{
+	uint64_t r = 0, above, a;
+	unsigned k;
+
+	if (bol)
+		r = A ? below((unsigned)__builtin_ctzll(A)) : ~(uint64_t)0;
+	while (N) {
+		above = ~below((unsigned)__builtin_ctzll(N) + 1);
+		a = A & above;
+		k = a ? (unsigned)__builtin_ctzll(a) : 64;
+		r |= above & below(k);
+		N &= ~below(k);
+	}
+	return r;
+}
+
+__attribute__((target(B64_AVX512)))
+static inline unsigned char *
+pack_store(__m512i x, unsigned nbytes, unsigned char *o)
+{
+	const __m512i mul1 = _mm512_set1_epi32(0x01400140);
+	const __m512i mul2 = _mm512_set1_epi32(0x00011000);
+	const __m512i pack = _mm512_loadu_si512(pack64);
+
+	x = _mm512_madd_epi16(_mm512_maddubs_epi16(x, mul1), mul2);
+	x = _mm512_permutexvar_epi8(pack, x);
+	_mm512_mask_storeu_epi8(o, below(nbytes), x);
+	return o + nbytes;
+}
+
+__attribute__((target(B64_AVX512)))
+static unsigned char *
+dec_avx512(struct eml_b64_dec *s, const unsigned char **pp,
+    const unsigned char *end, unsigned char *o)
+{
+	const unsigned char *p = *pp;
+	const __m512i lut0 = _mm512_loadu_si512(dtab);
+	const __m512i lut1 = _mm512_loadu_si512(dtab + 64);
+	const __m512i iota = _mm512_loadu_si512(iota64);
+	const __m512i ws = _mm512_set1_epi8((char)C_WS);
+	const __m512i nl = _mm512_set1_epi8('\n');
+	const __m512i eq = _mm512_set1_epi8('=');
+	unsigned char tmp[64];
+	__m512i v, t, cur, nc, idx, all;
+	uint64_t A, N, W, P, B, hi, S, stop, M, garbage = 0;
+	unsigned len, c, k, q;
+	int bol = s->bol, started = s->started;
+
+	if (end - p < 64)
+		return o;
+	memset(tmp, 0, sizeof(tmp));
+	for (k = 0; k < s->nacc; k++)
+		tmp[k] = (unsigned char)((s->acc >> (6 * (s->nacc - 1 - k))) &
+		    63);
+	cur = _mm512_loadu_si512(tmp);
+	len = s->nacc;
+	while (end - p >= 64) {
+		/* Big bodies come from memory, not cache: without a
+		 * prefetch this kernel ran slower than the AVX2 one there
+		 * (2.0 vs 3.0 GB/s over 64 MiB; 10.8 vs 6.4 in cache). */
+		_mm_prefetch((const char *)p + 640, _MM_HINT_T0);
+		v = _mm512_loadu_si512(p);
+		t = _mm512_permutex2var_epi8(lut0, v, lut1);
+		hi = _mm512_movepi8_mask(v);
+		A = ~(_mm512_movepi8_mask(t) | hi);
+		W = _mm512_cmpeq_epi8_mask(t, ws) & ~hi;
+		N = _mm512_cmpeq_epi8_mask(v, nl);
+		P = _mm512_cmpeq_epi8_mask(v, eq);
+		B = ~(A | W | P);
+		q = 64;
+		if (P | B) {
+			stop = P;
+			/* Garbage where the data has begun: 1s after the
+			 * first alphabet byte, or all if it began before. */
+			S = started ? ~(uint64_t)0 : A ?
+			    ~below((unsigned)__builtin_ctzll(A) + 1) : 0;
+			if (B & S)
+				stop |= B & S & bol_region(A, N, bol);
+			if (stop) {
+				q = (unsigned)__builtin_ctzll(stop);
+				A &= below(q);
+				N &= below(q);
+				B &= below(q);
+			}
+		}
+		/* Append this block's sextets to the pending ones. */
+		nc = _mm512_maskz_compress_epi8(A, t);
+		c = (unsigned)__builtin_popcountll(A);
+		idx = _mm512_mask_blend_epi8(below(len),
+		    _mm512_add_epi8(iota, _mm512_set1_epi8((char)(64 - len))),
+		    iota);
+		all = _mm512_permutex2var_epi8(cur, idx, nc);
+		len += c;
+		if (len >= 64) {
+			o = pack_store(all, 48, o);
+			len -= 64;
+			/* What did not fit starts at nc[c - len]. */
+			cur = _mm512_permutexvar_epi8(_mm512_add_epi8(iota,
+			    _mm512_set1_epi8((char)(c - len))), nc);
+		} else {
+			cur = all;
+		}
+		garbage += (unsigned)__builtin_popcountll(B);
+		started |= A != 0;
+		M = A | N;
+		if (M)
+			bol = (int)((N >> (63 - __builtin_clzll(M))) & 1);
+		if (q < 64) {
+			p += q;
+			break;
+		}
+		p += 64;
+	}
+	/* Whole groups out, the rest back into acc. */
+	o = pack_store(cur, len / 4 * 3, o);
+	_mm512_storeu_si512(tmp, cur);
+	s->acc = 0;
+	for (k = len / 4 * 4; k < len; k++)
+		s->acc = s->acc << 6 | tmp[k];
+	s->nacc = len % 4;
+	s->bol = bol;
+	s->started = started;
+	s->garbage += garbage;
+	*pp = p;
+	return o;
+}
 #endif /* B64_X86 */
 
 /* A byte after the end of the data: only the padding still owed and
@@ -356,6 +558,13 @@ eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
 				after_end(s, *p++);
 			break;
 		}
+#ifdef B64_X86
+		if (impl == IMPL_AVX512) {
+			o = dec_avx512(s, &p, end, o);
+			if (p >= end)
+				break;
+		}
+#endif
 		if (s->nacc == 0) {
 			p0 = p;
 #ifdef B64_X86

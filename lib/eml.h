@@ -676,7 +676,8 @@ size_t eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
 /* Flush a final partial group (missing padding is tolerated); writes at
  * most 3 bytes. */
 size_t eml_b64_dec_finish(struct eml_b64_dec *s, void *out);
-/* Which decoder the step function uses ("avx2", "ssse3", "scalar"). */
+/* Which decoder the step function uses ("avx512vbmi", "avx2", "ssse3",
+ * "scalar"). */
 const char *eml_b64_impl(void);
 /* Force the scalar path (for tests comparing the paths). */
 void eml_b64_force_scalar(int on);

@@ -10,8 +10,10 @@
 #include "eml.h"
 #include "check_util.h"
 
-/* In lib/b64.c: 0 auto, 1 scalar, 2 ssse3, 3 avx2. */
+/* In lib/b64.c: 0 auto, 1 scalar, 2 ssse3, 3 avx2, 4 avx512vbmi (a
+ * path the CPU lacks runs the scalar one).  Every test runs them all. */
 void emli_b64_force_impl(int impl);
+#define NIMPL	4
 
 static const char alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -170,7 +172,7 @@ START_TEST(test_rfc4648)
 	const char *p = rfc4648[_i].plain, *e = rfc4648[_i].enc;
 	int impl;
 
-	for (impl = 1; impl <= 3; impl++) {
+	for (impl = 1; impl <= NIMPL; impl++) {
 		emli_b64_force_impl(impl);
 		eml_buf_reset(&b);
 		ck_assert_int_eq(eml_b64_decode(e, strlen(e), &b), EML_OK);
@@ -244,7 +246,7 @@ START_TEST(test_malformed)
 	struct cnt k, rk;
 	int impl;
 
-	for (impl = 1; impl <= 3; impl++) {
+	for (impl = 1; impl <= NIMPL; impl++) {
 		emli_b64_force_impl(impl);
 		o = dec_chunked((const unsigned char *)bad[_i].in, len, 0,
 		    &olen, &k);
@@ -333,7 +335,7 @@ compare_all(const unsigned char *in, size_t len, size_t maxchunk)
 
 	ck_assert_ptr_nonnull(ref);
 	rlen = ref_decode(in, len, ref, &rg);
-	for (impl = 1; impl <= 3; impl++) {
+	for (impl = 1; impl <= NIMPL; impl++) {
 		emli_b64_force_impl(impl);
 		for (chunk = 0; chunk <= maxchunk; chunk++) {
 			o = dec_chunked(in, len, chunk, &olen, &g);
@@ -377,15 +379,76 @@ END_TEST
 /* Every byte value at every position of a vector block. */
 START_TEST(test_every_byte)
 {
-	unsigned char in[100];
+	unsigned char in[160];
 	size_t pos, i;
 
-	for (pos = 0; pos < 40; pos += 3) {
+	for (pos = 0; pos < 80; pos += 3) {
 		for (i = 0; i < sizeof(in); i++)
 			in[i] = (unsigned char)alpha[(i * 7) % 64];
 		in[pos] = (unsigned char)_i;
 		compare_all(in, sizeof(in), 1);
 	}
+}
+END_TEST
+
+/*
+ * MIME text (76-column lines, CRLF or LF) with one event spliced in at
+ * every offset of the first vector blocks, so that each kernel meets it
+ * at every lane and with 0..3 sextets pending: padding, a footer line,
+ * garbage inside a line and at a line start, blank lines, high bytes.
+ */
+static const char *const events[] = {
+	"=", "==", "\n-- \nfooter\n", "\r\n____\r\n", "!", "\n!x", " \t ",
+	"\n\n\n", "\x80\xff", "Q=Q", "\n=\n", "A\n[", ":-:-:-:-",
+};
+
+START_TEST(test_events)
+{
+	const char *ev = events[_i % 13];
+	int crlf = _i >= 13;
+	unsigned char in[700];
+	size_t len, elen = strlen(ev), pos, i, col;
+
+	for (pos = 0; pos < 200; pos++) {
+		len = col = 0;
+		for (i = 0; len < 600; i++) {
+			if (i == pos) {
+				memcpy(in + len, ev, elen);
+				len += elen;
+			}
+			if (col == 76) {
+				if (crlf)
+					in[len++] = '\r';
+				in[len++] = '\n';
+				col = 0;
+			} else {
+				in[len++] = (unsigned char)alpha[(i * 11) % 64];
+				col++;
+			}
+		}
+		compare_all(in, len, pos % 5 == 0 ? 70 : 0);
+	}
+}
+END_TEST
+
+/* Garbage every other byte and 76-column lines: the kernels skip it
+ * without leaving their loops, with the same counts. */
+START_TEST(test_garbage_heavy)
+{
+	unsigned char *in = malloc(20000);
+	size_t i;
+
+	ck_assert_ptr_nonnull(in);
+	for (i = 0; i < 20000; i++) {
+		if (i % 78 == 77)
+			in[i] = '\n';
+		else if (i % 2)
+			in[i] = (unsigned char)"!*\x80\x01.~"[(i / 2) % 6];
+		else
+			in[i] = (unsigned char)alpha[(i * 5) % 64];
+	}
+	compare_all(in, 20000, 3);
+	free(in);
 }
 END_TEST
 
@@ -496,8 +559,23 @@ START_TEST(test_impl_name)
 	ck_assert_str_eq(eml_b64_impl(), "scalar");
 	eml_b64_force_scalar(0);
 	n = eml_b64_impl();
-	ck_assert(strcmp(n, "avx2") == 0 || strcmp(n, "ssse3") == 0 ||
-	    strcmp(n, "scalar") == 0);
+	ck_assert(strcmp(n, "avx512vbmi") == 0 || strcmp(n, "avx2") == 0 ||
+	    strcmp(n, "ssse3") == 0 || strcmp(n, "scalar") == 0);
+	/* Forcing a path the CPU has really selects it, so the loops over
+	 * NIMPL test each kernel here, not the scalar one four times. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	emli_b64_force_impl(4);
+	if (__builtin_cpu_supports("avx512vbmi2") &&
+	    __builtin_cpu_supports("avx512vbmi") &&
+	    __builtin_cpu_supports("avx512bw"))
+		ck_assert_str_eq(eml_b64_impl(), "avx512vbmi");
+	else
+		printf("note: no AVX-512 VBMI2 here, its path not tested\n");
+	emli_b64_force_impl(3);
+	if (__builtin_cpu_supports("avx2"))
+		ck_assert_str_eq(eml_b64_impl(), "avx2");
+	emli_b64_force_impl(0);
+#endif
 }
 END_TEST
 
@@ -525,7 +603,7 @@ START_TEST(test_gmime_photo)
 		free(b64);
 		return;
 	}
-	for (impl = 1; impl <= 3; impl++) {
+	for (impl = 1; impl <= NIMPL; impl++) {
 		emli_b64_force_impl(impl);
 		eml_buf_reset(&b);
 		ck_assert_int_eq(eml_b64_decode(b64, blen, &b), EML_OK);
@@ -590,6 +668,8 @@ eml_b64_suite(void)
 	tcase_add_loop_test(tc, test_paths_agree, 0,
 	    (int)(sizeof(dirt_levels) / sizeof(dirt_levels[0])));
 	tcase_add_loop_test(tc, test_every_byte, 0, 256);
+	tcase_add_loop_test(tc, test_events, 0, 26);
+	tcase_add_test(tc, test_garbage_heavy);
 	tcase_add_loop_test(tc, test_encode_roundtrip, 0, 3);
 	tcase_add_test(tc, test_line_len);
 	tcase_add_test(tc, test_buf_limit);
