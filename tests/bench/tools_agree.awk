@@ -67,7 +67,7 @@ FILENAME == ARGV[2] { add("m", $0); next }
 { add("o", $0) }
 
 END {
-	desc["nohdr"] = "eml-hdr reads no header field (the file starts with junk, e.g. a line of spaces, RFC 5322 2.2 has no such line); mhdr skips it"
+	desc["nohdr"] = "the file starts with lines that are not fields (lines of spaces: test junk in the corpus): eml-hdr reads no header (RFC 5322 2.2) and warns, mhdr skips the junk and reads the fields after it"
 	desc["hdrend"] = "eml-hdr ends the header at the first line that is not a field (RFC 5322 2.2); mhdr reads on past it and finds more fields"
 	desc["whitespace"] = "runs of white space (unfolding, or between encoded-words): eml-hdr squeezes and trims them, mhdr keeps them"
 	desc["control"] = "a decoded control character (CR, LF...): eml-hdr shows it as \\xHH, mhdr prints the raw byte"
