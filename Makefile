@@ -188,6 +188,7 @@ bench: all
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
 	@sh tests/net/bench-smtp.sh $(B)
+	@sh tests/bench/tools.sh $(B)
 
 # net-imap: eml-imap and eml-pop3 end to end, against the real Dovecot
 # of tests/servers (ports from EML_TEST_PORT_BASE, default 21000) and

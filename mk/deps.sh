@@ -104,6 +104,10 @@ check_all() {
 		need fetchmail fetchmail have_cmd fetchmail
 		;;
 	esac
+	# tools benchmark: eml-hdr and eml-grep against mblaze (tests/bench/tools.sh)
+	case $groups in
+	*bench*) need mblaze mblaze have_cmd mhdr ;;
+	esac
 	case $groups in
 	*fuzz*)
 		need afl++ afl++ have_cmd afl-fuzz
