@@ -1119,6 +1119,11 @@ void eml_transport_event(struct eml_transport *t,
  */
 int eml_fname_safe(const char *name, size_t len, const char *ctype,
     const char *section, size_t max, struct eml_buf *out);
+/* The content type for a file name from its extension, without regard
+ * to case ("a.PDF" -> "application/pdf"), from a built-in table
+ * (mimetypes.c); "application/octet-stream" when unknown.  A static
+ * string. */
+const char *eml_mime_type_for_name(const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */
