@@ -104,6 +104,13 @@ check_all() {
 		need fetchmail fetchmail have_cmd fetchmail
 		;;
 	esac
+	# extract benchmark: eml-extract against ripMIME and munpack
+	case $groups in
+	*bench*)
+		need ripmime ripmime have_cmd ripmime
+		need munpack mpack have_cmd munpack
+		;;
+	esac
 	case $groups in
 	*fuzz*)
 		need afl++ afl++ have_cmd afl-fuzz
