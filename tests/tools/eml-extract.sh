@@ -165,3 +165,13 @@ want=$(head -c $N /dev/zero | sha256sum | cut -d' ' -f1)
 check "768 MiB from a pipe: peak RSS ${kb:-?} KiB < 65536" '[ $RC -eq 0 ] && [ -n "$kb" ] && [ "$kb" -lt 65536 ]'
 check "768 MiB: size and digest" 'grep -qF "\"size\":$N,\"sha256\":\"$want\"" "$T/out" && [ "$(wc -c < "$T/big/zeros.bin")" -eq $N ]'
 rm -rf "$T/big"
+
+# eml-grep -b matches HTML through the same renderer (lib/filter_html.c):
+# references decoded, inline tags inside a word joined, scripts dropped
+if [ -x "$B/eml-grep" ]; then
+	printf 'Content-Type: text/html; charset=iso-8859-1\n\n<p>Gr\374&szlig;e <b>bo</b>ld &amp; co</p><script>secret</script>\n' > "$T/h.eml"
+	run "$B/eml-grep" -q -b "$(printf 'Gr\303\274\303\237e bold & co')" "$T/h.eml"
+	check "eml-grep -b: HTML rendered as text" '[ $RC -eq 0 ]'
+	run "$B/eml-grep" -q -b 'secret' "$T/h.eml"
+	check "eml-grep -b: script content is not text" '[ $RC -eq 1 ]'
+fi
