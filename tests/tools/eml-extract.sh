@@ -105,6 +105,15 @@ mkdir "$T/d6"
 run "$X" -a -d "$T/d6" "$T/two.mbox"
 check "mbox: names per message" '[ $RC -eq 0 ] && [ "$(cat "$T/d6/1-data.bin")" = "part 1" ] && [ "$(cat "$T/d6/2-data.bin")" = "part 1" ]'
 
+# a Maildir and several files: numbered over all inputs
+mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp" "$T/d6b" "$T/d6c"
+cp "$T/one.eml" "$T/md/cur/1.x:2,S"
+cp "$T/one.eml" "$T/md/new/2.x"
+run "$X" -a -d "$T/d6b" "$T/md"
+check "Maildir: names per message" '[ $RC -eq 0 ] && [ "$(ls "$T/d6b" | sort | tr "\n" " ")" = "1-data.bin 2-data.bin " ]'
+run "$X" -a -d "$T/d6c" --manifest "$T/one.eml" "$T/one.eml" "$T/two.mbox"
+check "several inputs: 4 messages, 4 files" '[ $RC -eq 0 ] && [ "$(ls "$T/d6c" | sort | tr "\n" " ")" = "1-data.bin 2-data.bin 3-data.bin 4-data.bin " ] && [ "$(grep -c "\"input\":" "$T/out")" -eq 4 ]'
+
 # --text: the plain body, else text made from the HTML, in UTF-8
 {
 	printf 'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n'
