@@ -381,7 +381,7 @@ run_add(struct opts *o, char **files, int nfiles)
 	struct add a;
 	char buf[65536];
 	ssize_t n;
-	int r;
+	int r, got = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.out = stdout_sink();
@@ -402,6 +402,9 @@ run_add(struct opts *o, char **files, int nfiles)
 			continue;
 		if (n < 0)
 			tool_die("(standard input)", "%s", strerror(errno));
+		if (n == 0 && !got)
+			tool_die("(standard input)", "empty: not a message");
+		got |= n > 0;
 		if (n == 0)
 			eml_parser_finish(p);
 		else

@@ -158,3 +158,10 @@ if [ -x "$B/eml-lint" ]; then
 fi
 run "$A" --new -H 'Bad Name: x' < /dev/null
 check "--new: a bad -H is refused" '[ $RC -eq 1 ] && [ ! -s "$T/out" ]'
+run sh -c "'$A' '$T/f/lf.txt' < /dev/null"
+check "empty input refused, nothing written" '[ $RC -eq 1 ] && [ ! -s "$T/out" ]'
+# a multipart/mixed without its close delimiter gets the parts and one
+"$A" "$T/f/lf.txt" < corpus/mime/missing-close-delim.eml > "$T/mc.eml"
+rm -rf "$T/x" && mkdir "$T/x"
+"$X" -a -d "$T/x" "$T/mc.eml" > /dev/null
+check "unclosed multipart/mixed: closed, file attached" 'cmp -s "$T/f/lf.txt" "$T/x/lf.txt" && clean "$T/mc.eml"'
