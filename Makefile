@@ -208,6 +208,15 @@ bench: bench-net-fetch
 
 .PHONY: test-net-fetch bench-net-fetch
 
+# ... and eml-extract -a against ripMIME and munpack (tests/bench/extract.sh)
+bench-extract: all
+	@sh mk/deps.sh bench
+	@sh tests/bench/extract.sh $(B)
+
+bench: bench-extract
+
+.PHONY: bench-extract
+
 # Generated tricky messages through emlkit and GMime (tests/diff/):
 # agreement and each class of difference.  Not part of `make check`.
 diff-test: $(B)/libemlkit.a

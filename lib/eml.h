@@ -899,6 +899,14 @@ struct eml_sink *eml_filter_limit(struct eml_sink *next, uint64_t max);
 /* gzip-compress (RFC 1952; what eml_input_open reads back) at level 1..9
  * (other values: zlib's default); close writes the trailer. */
 struct eml_sink *eml_filter_gzip(struct eml_sink *next, int level);
+/* HTML to plain text (filter_html.c, issue 7): tags dropped, comments
+ * and <script>/<style> contents dropped, block elements and <br> end a
+ * line, character references decoded, white space collapsed as a
+ * browser renders it (kept in <pre>).  Input is read as UTF-8 (convert
+ * it first); output is always valid UTF-8 (invalid bytes become U+FFFD)
+ * ending in a line end.  State is a few fixed fields: any chunking gives
+ * the same output. */
+struct eml_sink *eml_filter_html2text(struct eml_sink *next);
 
 /* ------------------------------------------------------------------ */
 /* Mailbox delivery: sinks that write one message into a mailbox.      */
@@ -1117,6 +1125,11 @@ void eml_transport_event(struct eml_transport *t,
  */
 int eml_fname_safe(const char *name, size_t len, const char *ctype,
     const char *section, size_t max, struct eml_buf *out);
+/* The content type for a file name from its extension, without regard
+ * to case ("a.PDF" -> "application/pdf"), from a built-in table
+ * (mimetypes.c); "application/octet-stream" when unknown.  A static
+ * string. */
+const char *eml_mime_type_for_name(const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Writer: serialising and building messages.                           */

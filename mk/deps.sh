@@ -108,6 +108,13 @@ check_all() {
 	case $groups in
 	*bench*) need mblaze mblaze have_cmd mhdr ;;
 	esac
+	# extract benchmark: eml-extract against ripMIME and munpack
+	case $groups in
+	*bench*)
+		need ripmime ripmime have_cmd ripmime
+		need munpack mpack have_cmd munpack
+		;;
+	esac
 	case $groups in
 	*fuzz*)
 		need afl++ afl++ have_cmd afl-fuzz

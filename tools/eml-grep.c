@@ -6,8 +6,8 @@
  * What is matched is what a reader sees: field values decoded to UTF-8
  * (RFC 2047, unfolded), addresses as "Name <addr>" and "addr", and the
  * text of text/plain and text/html parts (transfer-decoded, converted
- * to UTF-8, tags dropped from HTML), line by line, so that memory does
- * not grow with the message.  A message of an mbox that is printed is
+ * to UTF-8, HTML rendered as text by eml_filter_html2text), line by
+ * line, so that memory does not grow with the message.  A message of an mbox that is printed is
  * held until it is known to match (capped).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -62,7 +62,11 @@ struct state {
 	int matched;			/* the pattern matched somewhere */
 	int failed;
 	int hdr_done;			/* top header block over */
-	int in_text, in_html, in_tag;	/* the current leaf is text */
+	int in_text, in_html;		/* the current leaf is text */
+	struct eml_sink *html;		/* HTML leaf: charset -> html2text
+					 * -> lines (eml_filter_html2text) */
+	struct eml_sink *html_tail;	/* the html2text filter itself */
+	int rendered;			/* lines come from html: UTF-8 */
 	const char *charset;
 	char charset_buf[64];
 	struct eml_buf line;		/* text line being collected */
@@ -160,34 +164,12 @@ static void
 text_line(struct state *s, const char *p, size_t n)
 {
 	struct eml_buf *u = &s->conv;
-	size_t i;
 
 	eml_buf_reset(u);
-	if (s->charset[0] == '\0' || eml_utf8_valid(p, n))
+	if (s->rendered || s->charset[0] == '\0' || eml_utf8_valid(p, n))
 		xcheck(eml_buf_add(u, p, n));
 	else
 		xcheck(eml_charset_to_utf8(s->charset, p, n, NULL, u, NULL));
-	if (s->in_html) {
-		/* Tags (which may span lines) are dropped; the text between
-		 * them is what a reader sees. */
-		size_t w = 0;
-
-		for (i = 0; i < u->len; i++) {
-			char c = u->data[i];
-
-			if (s->in_tag) {
-				if (c == '>')
-					s->in_tag = 0;
-				continue;
-			}
-			if (c == '<') {
-				s->in_tag = 1;
-				continue;
-			}
-			u->data[w++] = c;
-		}
-		u->len = w;
-	}
 	match(s, u->data ? u->data : "", u->len);
 }
 
@@ -221,6 +203,50 @@ text_data(struct state *s, const char *p, size_t n)
 	}
 }
 
+/* Rendered HTML text, split into lines as the text of text/plain is. */
+static int
+html_out(void *ctx, const void *p, size_t n)
+{
+	struct state *s = ctx;
+
+	s->rendered = 1;
+	text_data(s, p, n);
+	s->rendered = 0;
+	return EML_OK;
+}
+
+/* text/html goes through the library's renderer (lib/filter_html.c):
+ * what matches is the text a reader sees, references decoded; an
+ * unknown charset is read as UTF-8. */
+static void
+html_begin(struct state *s)
+{
+	struct eml_sink *h, *c;
+	const char *cs = s->charset[0] != '\0' ? s->charset : "utf-8";
+
+	if ((h = eml_filter_html2text(eml_sink_cb(html_out, NULL, s))) ==
+	    NULL)
+		tool_die(NULL, "out of memory");
+	if ((c = eml_filter_charset(eml_sink_sub(h), cs, "utf-8")) == NULL &&
+	    (c = eml_filter_charset(eml_sink_sub(h), "utf-8", "utf-8")) ==
+	    NULL)
+		tool_die(NULL, "out of memory");
+	/* c closes into h through a sub-sink; h is closed after it */
+	s->html = c;
+	s->html_tail = h;
+}
+
+static void
+html_end(struct state *s)
+{
+	(void)eml_sink_close(s->html);
+	s->rendered = 1;
+	(void)eml_sink_close(s->html_tail);
+	s->rendered = 0;
+	s->html = NULL;
+	s->html_tail = NULL;
+}
+
 static void
 on_event(struct state *s, const struct eml_event *ev)
 {
@@ -240,17 +266,22 @@ on_event(struct state *s, const struct eml_event *ev)
 		s->in_text = strcmp(pt->ctype, "text/plain") == 0 ||
 		    strcmp(pt->ctype, "text/html") == 0;
 		s->in_html = strcmp(pt->ctype, "text/html") == 0;
-		s->in_tag = 0;
 		snprintf(s->charset_buf, sizeof(s->charset_buf), "%s",
 		    pt->charset);
 		s->charset = s->charset_buf;
 		eml_buf_reset(&s->line);
+		if (s->in_html)
+			html_begin(s);
 		break;
 	case EML_EV_BODY:
-		if (s->in_text)
+		if (s->in_text && s->html != NULL)
+			(void)eml_sink_write(s->html, ev->data, ev->data_len);
+		else if (s->in_text)
 			text_data(s, ev->data, ev->data_len);
 		break;
 	case EML_EV_PART_END:
+		if (s->html != NULL)
+			html_end(s);
 		if (s->in_text && s->line.len > 0 && !s->matched)
 			text_line(s, s->line.data, s->line.len);
 		eml_buf_reset(&s->line);
@@ -364,6 +395,13 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 	    strcmp(src->name, "(standard input)") == 0);
 	switch (what) {
 	case TOOL_BEGIN:
+		/* an HTML part the last message did not end (a parser
+		 * error) is dropped */
+		if (s->html != NULL) {
+			eml_sink_abort(s->html);
+			eml_sink_abort(s->html_tail);
+			s->html = s->html_tail = NULL;
+		}
 		/* -c, -l and -L report per input; an mbox is one input, each
 		 * Maildir file another. */
 		if (s->cur_name == NULL || strcmp(s->cur_name, src->name) != 0 ||
@@ -504,6 +542,10 @@ main(int argc, char **argv)
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);
 	input_done(&s);
+	if (s.html != NULL) {
+		eml_sink_abort(s.html);
+		eml_sink_abort(s.html_tail);
+	}
 	eml_parser_free(s.p);
 	pcre2_match_data_free(s.md);
 	pcre2_code_free(s.re);
