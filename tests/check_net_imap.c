@@ -778,6 +778,7 @@ START_TEST(session_condstore)
 		    "E5 OK [READ-ONLY]\r\n",
 		"C:E6 UID FETCH 4:* (UID) (CHANGEDSINCE 100)",
 		"S:* 3 FETCH (UID 3 MODSEQ (101))\r\n"
+		    "* 2 FETCH (FLAGS (\\Seen))\r\n"	/* no UID: skipped */
 		    "* 4 FETCH (UID 9 MODSEQ (105))\r\nE6 OK\r\n",
 		"C:E7 UID FETCH 9 (UID BODY.PEEK[])",
 		s_fetch9,

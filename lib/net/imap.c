@@ -693,6 +693,10 @@ vanished(struct eml_imap *im, const char *set)
 	    im->sel.exists - (uint32_t)gone;
 }
 
+/* A mailbox holds at most 2^32 - 1 UIDs; a server repeating FETCH
+ * lines without end stops here (16 M of them, 64 MB) */
+#define MAX_CHANGED_UIDS	(16u * 1024 * 1024)
+
 /* "* n FETCH (UID u MODSEQ (m))" for UID FETCH ... (CHANGEDSINCE). */
 static int
 collect_uid(struct eml_imap *im)
@@ -701,9 +705,17 @@ collect_uid(struct eml_imap *im)
 
 	for (size_t i = 4; i + 1 < im->ntok; i++)
 		if (tis(im, i, "UID") && tnum32(im, i + 1, &uid) == 0 &&
-		    uid != 0)
+		    uid != 0) {
+			if (im->nuids >= MAX_CHANGED_UIDS)
+				return seterr(im, EML_ELIMIT, "server "
+				    "reported over %u changed messages",
+				    MAX_CHANGED_UIDS);
 			return add_uid(im, uid);
-	return seterr(im, EML_EPROTO, "FETCH reply without its UID");
+		}
+	/* an unsolicited flag update may come without UID (RFC 7162
+	 * asks for it only once QRESYNC is enabled): it names no new
+	 * message, so it is skipped (docs/LENIENCY.md) */
+	return EML_OK;
 }
 
 /* Handle one untagged response. */
