@@ -1396,7 +1396,9 @@ eml_imap_uid_changedsince(struct eml_imap *im, uint32_t first,
 	if ((r = wait_tagged(im, im->tag, &cc)) < 0)
 		return r == EML_EREFUSED ? seterr(im, r, "fetch refused: %s",
 		    human(im)) : r;
-	qsort(im->uids, im->nuids, sizeof(*im->uids), cmp_u32);
+	/* no reply at all leaves uids NULL: qsort wants a pointer */
+	if (im->nuids > 1)
+		qsort(im->uids, im->nuids, sizeof(*im->uids), cmp_u32);
 	*uids_r = im->uids;
 	*n_r = im->nuids;
 	im->uids = NULL;
