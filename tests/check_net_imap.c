@@ -748,6 +748,154 @@ START_TEST(session_wrong_password)
 }
 END_TEST
 
+/* RFC 7162: the state's mod-sequence drives the next SELECT (QRESYNC),
+ * only changed messages are asked for (CHANGEDSINCE), the state keeps
+ * HIGHESTMODSEQ, and an old state file without it still loads.  IDLE
+ * in steps: new mail is an EXISTS above the count, after expunges. */
+static char s_fetch9[512];
+
+START_TEST(session_condstore)
+{
+	const char *script[] = {
+		"S:* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\r\n",
+		"C:E1 AUTHENTICATE PLAIN AHVzZXIAcGFzcw==",
+		"S:E1 OK in\r\n",
+		"C:E2 CAPABILITY",
+		"S:* CAPABILITY IMAP4rev1 ENABLE CONDSTORE QRESYNC IDLE\r\n"
+		    "E2 OK\r\n",
+		"C:E3 ENABLE QRESYNC",
+		"S:* ENABLED QRESYNC\r\nE3 OK\r\n",
+		/* no mod-sequence stored yet: CONDSTORE asks for it */
+		"C:E4 EXAMINE \"INBOX\" (CONDSTORE)",
+		"S:* 3 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "* OK [HIGHESTMODSEQ 100] x\r\nE4 OK [READ-ONLY]\r\n",
+		/* the next run: UIDVALIDITY, mod-sequence, known UIDs */
+		"C:E5 EXAMINE \"INBOX\" (QRESYNC (7 100 1:3))",
+		"S:* 4 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "* OK [HIGHESTMODSEQ 105] x\r\n"
+		    "* VANISHED (EARLIER) 2\r\n"
+		    "* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (104))\r\n"
+		    "E5 OK [READ-ONLY]\r\n",
+		"C:E6 UID FETCH 4:* (UID) (CHANGEDSINCE 100)",
+		"S:* 3 FETCH (UID 3 MODSEQ (101))\r\n"
+		    "* 2 FETCH (FLAGS (\\Seen))\r\n"	/* no UID: skipped */
+		    "* 4 FETCH (UID 9 MODSEQ (105))\r\nE6 OK\r\n",
+		"C:E7 UID FETCH 9 (UID BODY.PEEK[])",
+		s_fetch9,
+		"C:E8 EXAMINE \"INBOX\" (QRESYNC (7 105 1:9))",
+		"S:* 4 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+		    "* OK [HIGHESTMODSEQ 105] x\r\nE8 OK [READ-ONLY]\r\n",
+		"C:E9 IDLE",
+		"S:+ idling\r\n* 2 EXPUNGE\r\n* VANISHED 3:4\r\n"
+		    "* 2 EXISTS\r\n* 1 FETCH (FLAGS ())\r\n",
+		"S:* 3 EXISTS\r\n",
+		"C:DONE",
+		"S:E9 OK done\r\n",
+		"C:E10 LOGOUT",
+		"S:* BYE\r\nE10 OK\r\n",
+		NULL
+	};
+	struct script_io s;
+	struct eml_imap *im;
+	struct eml_imap_selected sel;
+	struct eml_state *st;
+	struct sink_rec rec = { 0 };
+	struct eml_fetch_cb cb = REC_CB(rec);
+	uint32_t *uids;
+	size_t n, k = 0;
+	char path[128], cmd[256];
+	int fd;
+
+	snprintf(s_fetch9, sizeof(s_fetch9), "S:* 4 FETCH (UID 9 BODY[] "
+	    "{%zu}\r\n%s)\r\nE7 OK\r\n", strlen(body2), body2);
+	mk_tmp();
+	snprintf(path, sizeof(path), "%s/INBOX.state", tmpdir);
+	/* a state file from before CONDSTORE: it loads, modseq 0 */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "emlkit-state 1\nuidvalidity 7\n"
+	    "lastuid 3\n", 39), 39);
+	close(fd);
+	ck_assert_int_eq(eml_state_load(path, &st), EML_OK);
+	ck_assert_uint_eq(eml_state_modseq(st), 0);
+	ck_assert_uint_eq(eml_state_last_uid(st), 3);
+
+	script_start(&s, script, 1);
+	im = eml_imap_new(&s.io, NULL);
+	ck_assert_int_eq(eml_imap_open(im), EML_OK);
+	ck_assert_int_eq(eml_imap_login(im, "user", "pass"), EML_OK);
+	ck_assert_int_eq(eml_imap_select_resync(im, "INBOX", 1,
+	    eml_state_uidvalidity(st), eml_state_modseq(st),
+	    eml_state_last_uid(st), &sel), EML_OK);
+	ck_assert_uint_eq(sel.highestmodseq, 100);
+	ck_assert_int_eq(eml_state_set_modseq(st, sel.highestmodseq), EML_OK);
+	eml_state_free(st);
+	snprintf(cmd, sizeof(cmd), "printf 'emlkit-state 1\\nuidvalidity 7\\n"
+	    "lastuid 3\\nhighestmodseq 100\\n' | cmp -s - %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+
+	ck_assert_int_eq(eml_state_load(path, &st), EML_OK);
+	ck_assert_uint_eq(eml_state_modseq(st), 100);
+	ck_assert_int_eq(eml_imap_select_resync(im, "INBOX", 1,
+	    eml_state_uidvalidity(st), eml_state_modseq(st),
+	    eml_state_last_uid(st), &sel), EML_OK);
+	ck_assert_uint_eq(sel.highestmodseq, 105);
+	ck_assert_uint_eq(sel.exists, 4);
+	ck_assert_int_eq(eml_imap_uid_changedsince(im, 4, 100, &uids, &n),
+	    EML_OK);
+	ck_assert_uint_eq(n, 2);
+	/* UID 3 came because "4:*" holds the highest UID (RFC 9051
+	 * 6.4.8): not new */
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] > eml_state_last_uid(st))
+			uids[k++] = uids[i];
+	ck_assert_uint_eq(k, 1);
+	ck_assert_uint_eq(uids[0], 9);
+	ck_assert_int_eq(eml_imap_uid_fetch(im, uids, k, 0, 16, &cb,
+	    rec_done, &rec), EML_OK);
+	free(uids);
+	ck_assert_int_eq(rec.ends, 1);
+	ck_assert_str_eq(rec.msgs[0], body2);
+	ck_assert_int_eq(eml_state_imap_done(st, 9), EML_OK);
+	ck_assert_int_eq(eml_state_set_modseq(st, sel.highestmodseq), EML_OK);
+	ck_assert_int_eq(eml_state_set_modseq(st, UINT64_MAX), EML_EINVAL);
+	snprintf(cmd, sizeof(cmd), "printf 'emlkit-state 1\\nuidvalidity 7\\n"
+	    "lastuid 9\\nhighestmodseq 105\\n' | cmp -s - %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+
+	/* the run after: same HIGHESTMODSEQ, so the caller stops here */
+	ck_assert_int_eq(eml_imap_select_resync(im, "INBOX", 1,
+	    eml_state_uidvalidity(st), eml_state_modseq(st),
+	    eml_state_last_uid(st), &sel), EML_OK);
+	ck_assert_uint_eq(sel.highestmodseq, eml_state_modseq(st));
+
+	/* 4 known, one EXPUNGE and two VANISHED leave 1: "2 EXISTS" is
+	 * new mail, the flag change is not, "3 EXISTS" is new again */
+	ck_assert_int_eq(eml_imap_idle_begin(im), EML_OK);
+	ck_assert_int_eq(eml_imap_idle_next(im), 0);	/* EXPUNGE */
+	ck_assert_int_eq(eml_imap_idle_next(im), 0);	/* VANISHED */
+	ck_assert_int_eq(eml_imap_idle_next(im), 1);	/* 2 EXISTS */
+	ck_assert_int_eq(eml_imap_idle_next(im), 0);	/* FETCH */
+	ck_assert_int_eq(eml_imap_idle_next(im), 1);	/* 3 EXISTS */
+	ck_assert_int_eq(eml_imap_idle_done(im), EML_OK);
+	ck_assert_int_eq(eml_imap_idle_done(im), EML_EINVAL);
+	ck_assert_int_eq(eml_imap_logout(im), EML_OK);
+	eml_imap_free(im);
+	eml_state_free(st);
+	free(rec.data);
+	ck_assert_int_eq(script_end(&s), 0);
+
+	/* a damaged mod-sequence is a damaged file */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "emlkit-state 1\nhighestmodseq "
+	    "9223372036854775808\n", 49), 49);
+	close(fd);
+	ck_assert_int_eq(eml_state_load(path, &st), EML_EFORMAT);
+	rm_tmp();
+}
+END_TEST
+
 Suite *
 eml_net_imap_suite(void)
 {
@@ -775,6 +923,7 @@ eml_net_imap_suite(void)
 	tcase_add_test(tc, session_literals);
 	tcase_add_test(tc, session_logindisabled);
 	tcase_add_test(tc, session_wrong_password);
+	tcase_add_test(tc, session_condstore);
 	suite_add_tcase(s, tc);
 	return s;
 }

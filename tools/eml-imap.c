@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -27,16 +28,24 @@ static const char usage[] =
     "           --uid A:B | --search QUERY] [--mark-seen] [--state FILE]\n"
     "       eml-imap [connection options] append --mailbox NAME < msg\n"
     "       eml-imap [connection options] idle --mailbox NAME [--exec CMD]\n"
+    "           [--loop] [--idle-interval SECONDS]\n"
     "  connection options:\n"
     NETOPTS_USAGE;
 
 enum { O_JSON = 0x300, O_MAILBOX, O_TO, O_ALL, O_UNSEEN, O_SINCE, O_UID,
-    O_SEARCH, O_MARK, O_STATE, O_EXEC, O_WINDOW };
+    O_SEARCH, O_MARK, O_STATE, O_EXEC, O_WINDOW, O_LOOP, O_INTERVAL };
+
+/* RFC 2177 3: servers may log out a client idle for 30 minutes, so
+ * the client re-issues IDLE at least every 29 */
+#define IDLE_INTERVAL_DEFAULT	(29u * 60)
+/* While idling, each read waits this long, so a signal or the end of
+ * the interval is seen within it */
+#define IDLE_TICK_MS		250u
 
 struct opts {
-	int json, mark_seen, all, unseen;
+	int json, mark_seen, all, unseen, loop;
 	const char *mailbox, *to, *since, *uid, *search, *state, *exec;
-	unsigned window;
+	unsigned window, interval;
 };
 
 struct run {
@@ -51,7 +60,54 @@ struct run {
 	unsigned long fetched, total;
 	uint64_t bytes;
 	int progress;
+	/* idle: reads tick every IDLE_TICK_MS (see tick_read) */
+	ssize_t (*read)(void *ctx, void *buf, size_t n);
+	unsigned io_timeout;	/* ms: the user's, outside IDLE */
+	int idling;
+	int64_t idle_until;	/* ms: re-issue IDLE then */
 };
+
+static volatile sig_atomic_t stop_sig;
+
+static void
+on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct run *tick_run;
+
+/* The idle connection's read timeout is one tick: outside IDLE the
+ * ticks add up to the user's --timeout; inside, a tick ends the read
+ * once a signal came or the interval is over (the reader keeps its
+ * place: IDLE responses are lines, never literals). */
+static ssize_t
+tick_read(void *ctx, void *buf, size_t n)
+{
+	struct run *ru = tick_run;
+	int64_t start = now_ms();
+
+	for (;;) {
+		ssize_t k = ru->read(ctx, buf, n);
+
+		if (k != EML_ETIMEOUT)
+			return k;
+		if (ru->idling) {
+			if (stop_sig || now_ms() >= ru->idle_until)
+				return k;
+		} else if (now_ms() - start >= (int64_t)ru->io_timeout)
+			return k;
+	}
+}
 
 /* Say what went wrong: the client's words, and the connection's when it
  * knows the cause (certificate, timeout). */
@@ -78,6 +134,11 @@ session(struct run *ru)
 		return ex;
 	eml_conn_io_init(&ru->ci, ru->conn, ru->n->verbose ? &ru->n->trace :
 	    NULL);
+	if (ru->io_timeout != 0) {
+		ru->read = ru->ci.io.read;
+		ru->ci.io.read = tick_read;
+		tick_run = ru;
+	}
 	if (ru->n->u.tls == EML_TLS_NONE)
 		io.flags |= EML_IMAP_NO_TLS;
 	if ((ru->im = eml_imap_new(&ru->ci.io, &io)) == NULL)
@@ -294,25 +355,38 @@ cmd_fetch(struct run *ru)
 	struct eml_imap_selected sel;
 	struct eml_buf q = { 0 }, b = { 0 };
 	struct eml_json j;
-	uint32_t *uids = NULL, last;
+	uint32_t *uids = NULL, last, known_uv = 0;
+	uint64_t known_ms = 0;
 	size_t n = 0, k = 0;
 	char *defstate = NULL;
-	int r, ex = 0, err;
+	const char *resync = "search";
+	int r, ex = 0, err, plain;
 
 	if ((ru->dest = eml_fetch_dest_new(o->to, &err)) == NULL)
 		tool_die(o->to, "%s", eml_strerror(err));
-	if ((r = eml_imap_select(ru->im, o->mailbox, !o->mark_seen, &sel)) < 0)
-		return fail(ru, r);
 	ru->state_path = o->state;
 	if (ru->state_path == NULL && o->uid == NULL)
 		ru->state_path = defstate = default_state(ru);
-	if (ru->state_path != NULL && o->uid == NULL) {
-		if ((r = eml_state_load(ru->state_path, &ru->st)) < 0) {
-			tool_warn(ru->state_path, "cannot read the state: %s",
-			    eml_strerror(r));
-			ex = r == EML_EFORMAT ? EX_DATAERR : EX_IOERR;
-			goto out;
-		}
+	if (ru->state_path != NULL && o->uid == NULL &&
+	    (r = eml_state_load(ru->state_path, &ru->st)) < 0) {
+		tool_warn(ru->state_path, "cannot read the state: %s",
+		    eml_strerror(r));
+		ex = r == EML_EFORMAT ? EX_DATAERR : EX_IOERR;
+		goto out;
+	}
+	/* RFC 7162 3.1.8, 3.2.5: the state's mod-sequence asks the
+	 * server for what changed since the last run */
+	if (ru->st != NULL) {
+		known_uv = eml_state_uidvalidity(ru->st);
+		known_ms = eml_state_modseq(ru->st);
+	}
+	r = eml_imap_select_resync(ru->im, o->mailbox, !o->mark_seen,
+	    known_uv, known_ms, ru->st ? eml_state_last_uid(ru->st) : 0, &sel);
+	if (r < 0) {
+		ex = fail(ru, r);
+		goto out;
+	}
+	if (ru->st != NULL) {
 		if (eml_state_set_uidvalidity(ru->st, sel.uidvalidity) < 0) {
 			tool_warn(o->mailbox, "UIDVALIDITY changed from %u to "
 			    "%u: the server renumbered this mailbox, so which "
@@ -326,7 +400,26 @@ cmd_fetch(struct run *ru)
 	}
 	if ((ex = criteria(ru, &q)) != 0)
 		goto out;
-	if ((r = eml_imap_uid_search(ru->im, q.data, &uids, &n)) < 0) {
+	/* The mod-sequence stands for "every new message below it is
+	 * stored", true only for a run that takes all new mail: the
+	 * filters and --uid neither use nor advance it. */
+	plain = ru->st != NULL && !o->unseen && !o->since && !o->search;
+	if (plain && known_ms != 0 && sel.highestmodseq != 0 &&
+	    known_uv == sel.uidvalidity) {
+		if (sel.highestmodseq == known_ms) {
+			/* RFC 7162 3.1.2.1: nothing in the mailbox
+			 * changed, so nothing is new: no command more */
+			resync = "unchanged";
+			n = 0;
+		} else {
+			resync = "changedsince";
+			r = eml_imap_uid_changedsince(ru->im,
+			    eml_state_last_uid(ru->st) + 1, known_ms, &uids,
+			    &n);
+		}
+	} else
+		r = eml_imap_uid_search(ru->im, q.data, &uids, &n);
+	if (r < 0) {
 		ex = fail(ru, r);
 		goto out;
 	}
@@ -342,7 +435,12 @@ cmd_fetch(struct run *ru)
 	    eml_fetch_dest_cb(ru->dest), stored, ru);
 	if (ru->progress && ru->fetched)
 		fputc('\n', stderr);
-	if (r < 0) {
+	if (r >= 0 && plain && sel.highestmodseq != 0 &&
+	    (r = eml_state_set_modseq(ru->st, sel.highestmodseq)) < 0) {
+		tool_warn(ru->state_path, "cannot save the state: %s",
+		    eml_strerror(r));
+		ex = EX_IOERR;
+	} else if (r < 0) {
 		if (*eml_fetch_dest_errmsg(ru->dest))
 			tool_warn(NULL, "%s", eml_fetch_dest_errmsg(ru->dest));
 		ex = fail(ru, r);
@@ -369,6 +467,11 @@ cmd_fetch(struct run *ru)
 		eml_json_int(&j, (int64_t)ru->bytes);
 		eml_json_key(&j, "last_uid");
 		eml_json_int(&j, ru->st ? eml_state_last_uid(ru->st) : 0);
+		eml_json_key(&j, "state_modseq");
+		eml_json_int(&j, ru->st ? (int64_t)eml_state_modseq(ru->st) :
+		    0);
+		eml_json_key(&j, "resync");
+		eml_json_cstr(&j, resync);
 		eml_json_key(&j, "error");
 		eml_json_cstr(&j, r < 0 ? eml_imap_errmsg(ru->im) : NULL);
 		eml_json_obj_end(&j);
@@ -445,26 +548,51 @@ cmd_append(struct run *ru)
 /* ---- idle ---- */
 
 static int
+run_exec(const char *cmd)
+{
+	int st = system(cmd);
+
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		tool_warn(NULL, "--exec command failed");
+		return EX_SOFTWARE;
+	}
+	return 0;
+}
+
+static int
 cmd_idle(struct run *ru)
 {
 	struct eml_imap_selected sel;
-	int r;
+	int r, ex;
 
 	if ((r = eml_imap_select(ru->im, ru->o->mailbox, 1, &sel)) < 0)
 		return fail(ru, r);
-	/* RFC 2177: the server may drop an idle client after 30 min;
-	 * the connection's read timeout ends the wait first */
-	if ((r = eml_imap_idle(ru->im)) < 0)
-		return fail(ru, r);
-	(void)eml_imap_logout(ru->im);
-	if (ru->o->exec != NULL) {
-		int st = system(ru->o->exec);
-
-		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			tool_warn(NULL, "--exec command failed");
-			return EX_SOFTWARE;
-		}
+	while (!stop_sig) {
+		if ((r = eml_imap_idle_begin(ru->im)) < 0)
+			return fail(ru, r);
+		ru->idle_until = now_ms() + (int64_t)ru->o->interval * 1000;
+		ru->idling = 1;
+		while ((r = eml_imap_idle_next(ru->im)) == 0)
+			;
+		ru->idling = 0;
+		/* a tick that saw a signal or the interval's end: the
+		 * IDLE is still on, DONE ends it cleanly */
+		if (r < 0 && r != EML_ETIMEOUT)
+			return fail(ru, r);
+		if ((ex = eml_imap_idle_done(ru->im)) < 0)
+			return fail(ru, ex);
+		if (r == 1 && !ru->o->loop)
+			break;
+		/* RFC 2177 3: the mailbox stays selected; the command
+		 * runs outside IDLE, and what arrives meanwhile wakes
+		 * the next IDLE at once */
+		if (r == 1 && ru->o->exec != NULL &&
+		    (ex = run_exec(ru->o->exec)) != 0)
+			return ex;
 	}
+	(void)eml_imap_logout(ru->im);
+	if (!ru->o->loop && !stop_sig && ru->o->exec != NULL)
+		return run_exec(ru->o->exec);
 	return 0;
 }
 
@@ -485,6 +613,8 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, O_STATE },
 		{ "exec", required_argument, NULL, O_EXEC },
 		{ "window", required_argument, NULL, O_WINDOW },
+		{ "loop", no_argument, NULL, O_LOOP },
+		{ "idle-interval", required_argument, NULL, O_INTERVAL },
 		{ "help", no_argument, NULL, TOOL_OPT_HELP },
 		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -501,6 +631,7 @@ main(int argc, char **argv)
 	memset(&ru, 0, sizeof(ru));
 	signal(SIGPIPE, SIG_IGN);
 	o.window = 16;
+	o.interval = IDLE_INTERVAL_DEFAULT;
 	/* GNU getopt permutes: options before and after the command */
 	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		if (netopts_option(&n, c, optarg))
@@ -518,6 +649,12 @@ main(int argc, char **argv)
 		case O_MARK: o.mark_seen = 1; break;
 		case O_STATE: o.state = optarg; break;
 		case O_EXEC: o.exec = optarg; break;
+		case O_LOOP: o.loop = 1; break;
+		case O_INTERVAL:
+			o.interval = (unsigned)strtoul(optarg, NULL, 10);
+			if (o.interval == 0 || o.interval > IDLE_INTERVAL_DEFAULT)
+				tool_usage_exit(usage, EX_USAGE);
+			break;
 		case O_WINDOW:
 			o.window = (unsigned)strtoul(optarg, NULL, 10);
 			if (o.window == 0 || o.window > 1000)
@@ -552,6 +689,18 @@ main(int argc, char **argv)
 	}
 	ru.n = &n;
 	ru.o = &o;
+	if (strcmp(cmd, "idle") == 0) {
+		struct sigaction sa;
+
+		/* SIGTERM/SIGINT end the wait: DONE, LOGOUT, exit 0 */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		ru.io_timeout = n.co.io_timeout ? n.co.io_timeout : 120000;
+		n.co.io_timeout = IDLE_TICK_MS;
+	}
 	if ((ex = session(&ru)) == 0) {
 		if (strcmp(cmd, "list") == 0)
 			ex = cmd_list(&ru);

@@ -134,6 +134,13 @@ uint32_t eml_state_last_uid(const struct eml_state *st);
 int eml_state_set_uidvalidity(struct eml_state *st, uint32_t v);
 /* Record UID uid as stored (last UID = max) and save atomically. */
 int eml_state_imap_done(struct eml_state *st, uint32_t uid);
+/* RFC 7162: the HIGHESTMODSEQ up to which every new message was stored
+ * (0 = none; files written before this existed load as 0). */
+uint64_t eml_state_modseq(const struct eml_state *st);
+/* Set it and save atomically (nothing written if unchanged).  Call it
+ * only after all messages below it were stored.  EML_EINVAL over
+ * 2^63 - 1 (RFC 7162 7). */
+int eml_state_set_modseq(struct eml_state *st, uint64_t modseq);
 /* POP3: 1 if uidl was stored already. */
 int eml_state_has_uidl(const struct eml_state *st, const char *uidl);
 /* Record uidl as stored and save atomically.  EML_EFORMAT if uidl is
@@ -268,6 +275,23 @@ struct eml_imap_selected {
  * a literal when it cannot be quoted; mUTF-7 unless UTF8=ACCEPT. */
 int eml_imap_select(struct eml_imap *im, const char *name, int readonly,
     struct eml_imap_selected *sel_r);
+/* As eml_imap_select, with the RFC 7162 parameters an earlier run's
+ * state allows: "(QRESYNC (uidvalidity modseq 1:last_uid))" when
+ * QRESYNC was enabled and uidvalidity and modseq are not 0 (3.2.5),
+ * else "(CONDSTORE)" when CONDSTORE or QRESYNC is offered (3.1.8), so
+ * that sel_r->highestmodseq is reported; else a plain SELECT.  Changes
+ * the server reports for known UIDs (FETCH FLAGS, VANISHED) are read
+ * and ignored: a fetch keeps no flags and deletes nothing. */
+int eml_imap_select_resync(struct eml_imap *im, const char *name,
+    int readonly, uint32_t uidvalidity, uint64_t modseq, uint32_t last_uid,
+    struct eml_imap_selected *sel_r);
+/* "UID FETCH first:* (UID) (CHANGEDSINCE modseq)" (RFC 7162 3.1.4):
+ * the UIDs >= first whose mod-sequence is above modseq, ascending (the
+ * server may add the highest UID below first, RFC 9051 6.4.8: callers
+ * filter).  Caller frees *uids_r with free().  EML_EINVAL if modseq is
+ * 0 or CONDSTORE is not offered. */
+int eml_imap_uid_changedsince(struct eml_imap *im, uint32_t first,
+    uint64_t modseq, uint32_t **uids_r, size_t *n_r);
 /* UID SEARCH criteria (sent as given: the caller's syntax); the UIDs
  * found in ascending order, caller frees *uids_r with free(). */
 int eml_imap_uid_search(struct eml_imap *im, const char *criteria,
@@ -284,9 +308,19 @@ int eml_imap_uid_fetch(struct eml_imap *im, const uint32_t *uids, size_t n,
  * end, <0 error) into the UTF-8 mailbox name; LITERAL+ when offered. */
 int eml_imap_append(struct eml_imap *im, const char *name, uint64_t size,
     ssize_t (*rd)(void *ctx, void *buf, size_t n), void *rd_ctx);
-/* IDLE (RFC 2177) until the server reports EXISTS/RECENT (returns 1),
- * or io read fails/times out (<0). */
+/* IDLE (RFC 2177) until the server reports new mail (an EXISTS above
+ * the count known; returns 1), or io read fails/times out (<0). */
 int eml_imap_idle(struct eml_imap *im);
+/* The same in steps, for a caller that keeps idling: begin sends IDLE
+ * and waits for the "+" (EML_OK); next reads one response: 1 new mail
+ * (also when it came before the "+" or between two IDLEs), 0 another
+ * response, <0 an error, the io's EML_ETIMEOUT included, after which
+ * the IDLE is still on and done may be called; done sends DONE and
+ * waits for the tagged OK (RFC 2177 3: re-issue IDLE at least every
+ * 29 minutes with done + begin). */
+int eml_imap_idle_begin(struct eml_imap *im);
+int eml_imap_idle_next(struct eml_imap *im);
+int eml_imap_idle_done(struct eml_imap *im);
 /* LOGOUT; the error of the exchange (the connection is still the
  * caller's to close). */
 int eml_imap_logout(struct eml_imap *im);

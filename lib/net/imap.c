@@ -67,7 +67,8 @@ struct eml_imap {
 	uint32_t *uids;		/* UID SEARCH results */
 	size_t nuids, capuids;
 	struct eml_imap_selected sel;
-	int got_exists;		/* IDLE wakes up */
+	int got_exists;		/* new mail: IDLE wakes up */
+	int idling;		/* IDLE sent, DONE not yet */
 
 	struct eml_buf out;	/* command being sent */
 	char errmsg[ERRMSG_MAX];
@@ -657,10 +658,65 @@ struct cmd_ctx {
 	struct fetch_ctx *fetch;
 	struct list_ctx *list;
 	int search;
+	int collect;		/* UIDs of FETCH replies (CHANGEDSINCE) */
 	int (*cont)(struct eml_imap *im, struct cmd_ctx *cc);	/* on "+" */
 	void *cont_arg;
 	int bye;
 };
+
+/* "* VANISHED 3:5,9": the messages leave the count. */
+static void
+vanished(struct eml_imap *im, const char *set)
+{
+	uint64_t gone = 0;
+
+	while (*set) {
+		char *e;
+		unsigned long a = strtoul(set, &e, 10), b = a;
+
+		if (e == set)
+			return;
+		if (*e == ':') {
+			set = e + 1;
+			b = strtoul(set, &e, 10);
+			if (e == set)
+				return;
+		}
+		gone += (a > b ? a - b : b - a) + 1;
+		if (*e == ',')
+			e++;
+		else if (*e != '\0')
+			return;
+		set = e;
+	}
+	im->sel.exists = gone >= im->sel.exists ? 0 :
+	    im->sel.exists - (uint32_t)gone;
+}
+
+/* A mailbox holds at most 2^32 - 1 UIDs; a server repeating FETCH
+ * lines without end stops here (16 M of them, 64 MB) */
+#define MAX_CHANGED_UIDS	(16u * 1024 * 1024)
+
+/* "* n FETCH (UID u MODSEQ (m))" for UID FETCH ... (CHANGEDSINCE). */
+static int
+collect_uid(struct eml_imap *im)
+{
+	uint32_t uid;
+
+	for (size_t i = 4; i + 1 < im->ntok; i++)
+		if (tis(im, i, "UID") && tnum32(im, i + 1, &uid) == 0 &&
+		    uid != 0) {
+			if (im->nuids >= MAX_CHANGED_UIDS)
+				return seterr(im, EML_ELIMIT, "server "
+				    "reported over %u changed messages",
+				    MAX_CHANGED_UIDS);
+			return add_uid(im, uid);
+		}
+	/* an unsolicited flag update may come without UID (RFC 7162
+	 * asks for it only once QRESYNC is enabled): it names no new
+	 * message, so it is skipped (docs/LENIENCY.md) */
+	return EML_OK;
+}
 
 /* Handle one untagged response. */
 static int
@@ -705,16 +761,29 @@ untagged(struct eml_imap *im, struct cmd_ctx *cc)
 		}
 		return EML_OK;
 	}
+	if (tis(im, 1, "VANISHED")) {
+		/* RFC 7162 3.2.10: with QRESYNC, expunges come as
+		 * VANISHED; (EARLIER) ones are history, not the count */
+		if (im->ntok == 3 && im->toks[2].type == TK_ATOM)
+			vanished(im, tstr(im, 2));
+		return EML_OK;
+	}
 	if (tnum32(im, 1, &n) == 0) {
 		if (tis(im, 2, "EXISTS")) {
+			/* RFC 9051 7.4.1: new mail is a count above the
+			 * one known; expunges lowered it on the way */
+			if (n > im->sel.exists)
+				im->got_exists = 1;
 			im->sel.exists = n;
-			im->got_exists = 1;
-		} else if (tis(im, 2, "RECENT"))
-			im->got_exists = 1;
-		else if (tis(im, 2, "FETCH")) {
+		} else if (tis(im, 2, "EXPUNGE")) {
+			if (im->sel.exists > 0)
+				im->sel.exists--;
+		} else if (tis(im, 2, "FETCH")) {
 			if (im->ntok < 5 || im->toks[3].type != TK_LP)
 				return seterr(im, EML_EPROTO,
 				    "malformed FETCH reply");
+			if (cc->collect)
+				return collect_uid(im);
 			return fetch_resp(im, cc->fetch);
 		}
 		return EML_OK;
@@ -1243,16 +1312,18 @@ eml_imap_list(struct eml_imap *im,
 	return simple(im, "LIST \"\" \"*\"", &cc);
 }
 
-int
-eml_imap_select(struct eml_imap *im, const char *name, int readonly,
-    struct eml_imap_selected *sel_r)
+static int
+select_cmd(struct eml_imap *im, const char *name, int readonly,
+    const char *params, struct eml_imap_selected *sel_r)
 {
 	struct cmd_ctx cc = { 0 };
 	int r;
 
 	memset(&im->sel, 0, sizeof(im->sel));
 	if ((r = cmd_begin(im, readonly ? "EXAMINE " : "SELECT ")) < 0 ||
-	    (r = add_mailbox(im, name)) < 0 || (r = send_out(im, 0)) < 0)
+	    (r = add_mailbox(im, name)) < 0 ||
+	    (params && (r = eml_buf_adds(&im->out, params)) < 0) ||
+	    (r = send_out(im, 0)) < 0)
 		return r;
 	if ((r = wait_tagged(im, im->tag, &cc)) < 0)
 		return r == EML_EREFUSED ? seterr(im, r, "cannot select "
@@ -1262,7 +1333,76 @@ eml_imap_select(struct eml_imap *im, const char *name, int readonly,
 	if (im->sel.uidvalidity == 0)
 		return seterr(im, EML_EPROTO, "server sent no UIDVALIDITY "
 		    "for \"%s\"", name);
+	/* the EXISTS of a SELECT is the count, not new mail */
+	im->got_exists = 0;
 	*sel_r = im->sel;
+	return EML_OK;
+}
+
+int
+eml_imap_select(struct eml_imap *im, const char *name, int readonly,
+    struct eml_imap_selected *sel_r)
+{
+	return select_cmd(im, name, readonly, NULL, sel_r);
+}
+
+int
+eml_imap_select_resync(struct eml_imap *im, const char *name, int readonly,
+    uint32_t uidvalidity, uint64_t modseq, uint32_t last_uid,
+    struct eml_imap_selected *sel_r)
+{
+	char p[96];
+
+	if (im->qresync && uidvalidity != 0 && modseq != 0) {
+		/* RFC 7162 3.2.5.1: the known UIDs bound what the
+		 * server reports; all of them are below last_uid */
+		if (last_uid != 0)
+			snprintf(p, sizeof(p), " (QRESYNC (%u %llu 1:%u))",
+			    (unsigned)uidvalidity, (unsigned long long)modseq,
+			    (unsigned)last_uid);
+		else
+			snprintf(p, sizeof(p), " (QRESYNC (%u %llu))",
+			    (unsigned)uidvalidity, (unsigned long long)modseq);
+	} else if (im->caps & (EML_IMAP_CAP_CONDSTORE | EML_IMAP_CAP_QRESYNC))
+		/* RFC 7162 3.1.8: asks for HIGHESTMODSEQ and turns
+		 * CONDSTORE on without ENABLE */
+		snprintf(p, sizeof(p), " (CONDSTORE)");
+	else
+		p[0] = '\0';
+	return select_cmd(im, name, readonly, p[0] ? p : NULL, sel_r);
+}
+
+int
+eml_imap_uid_changedsince(struct eml_imap *im, uint32_t first,
+    uint64_t modseq, uint32_t **uids_r, size_t *n_r)
+{
+	struct cmd_ctx cc = { .collect = 1 };
+	char cmd[96];
+	int r;
+
+	*uids_r = NULL;
+	*n_r = 0;
+	if (modseq == 0 || first == 0 || !(im->caps &
+	    (EML_IMAP_CAP_CONDSTORE | EML_IMAP_CAP_QRESYNC)))
+		return seterr(im, EML_EINVAL, "CHANGEDSINCE needs CONDSTORE "
+		    "and a mod-sequence");
+	im->nuids = 0;
+	/* RFC 7162 3.1.4: only the messages changed (or new) since
+	 * modseq answer, so an idle mailbox costs one round trip */
+	snprintf(cmd, sizeof(cmd), "UID FETCH %u:* (UID) (CHANGEDSINCE %llu)",
+	    (unsigned)first, (unsigned long long)modseq);
+	if ((r = cmd_begin(im, cmd)) < 0 || (r = send_out(im, 0)) < 0)
+		return r;
+	if ((r = wait_tagged(im, im->tag, &cc)) < 0)
+		return r == EML_EREFUSED ? seterr(im, r, "fetch refused: %s",
+		    human(im)) : r;
+	/* no reply at all leaves uids NULL: qsort wants a pointer */
+	if (im->nuids > 1)
+		qsort(im->uids, im->nuids, sizeof(*im->uids), cmp_u32);
+	*uids_r = im->uids;
+	*n_r = im->nuids;
+	im->uids = NULL;
+	im->nuids = im->capuids = 0;
 	return EML_OK;
 }
 
@@ -1423,34 +1563,21 @@ eml_imap_append(struct eml_imap *im, const char *name, uint64_t size,
 	return EML_OK;
 }
 
-static int
-idle_cont(struct eml_imap *im, struct cmd_ctx *cc)
-{
-	cc->cont = NULL;
-	*(int *)cc->cont_arg = 1;
-	return EML_OK;
-}
-
 int
-eml_imap_idle(struct eml_imap *im)
+eml_imap_idle_begin(struct eml_imap *im)
 {
-	int started = 0, r;
-	struct cmd_ctx cc = { .cont = idle_cont, .cont_arg = &started };
+	struct cmd_ctx cc = { 0 };
+	int r;
 
 	if (!(im->caps & EML_IMAP_CAP_IDLE))
 		return seterr(im, EML_EREFUSED, "server does not offer IDLE");
-	im->got_exists = 0;
 	if ((r = cmd_begin(im, "IDLE")) < 0 || (r = send_out(im, 0)) < 0)
 		return r;
-	/* RFC 2177: untagged responses until we send DONE */
-	while (!im->got_exists) {
+	for (;;) {
 		if ((r = read_response(im)) < 0)
 			return r;
-		if (im->ntok >= 1 && strcmp(tstr(im, 0), "+") == 0 &&
-		    !started) {
-			started = 1;
-			continue;
-		}
+		if (im->ntok >= 1 && strcmp(tstr(im, 0), "+") == 0)
+			break;
 		if (im->ntok >= 2 && strcmp(tstr(im, 0), "*") == 0) {
 			if ((r = untagged(im, &cc)) < 0)
 				return r;
@@ -1462,13 +1589,74 @@ eml_imap_idle(struct eml_imap *im)
 		if (im->ntok >= 2 && strcmp(tstr(im, 0), im->tag) == 0)
 			return seterr(im, EML_EREFUSED, "IDLE refused: %s",
 			    human(im));
-		return seterr(im, EML_EPROTO, "unexpected reply during IDLE");
+		return seterr(im, EML_EPROTO, "unexpected reply to IDLE");
 	}
+	im->idling = 1;
+	return EML_OK;
+}
+
+int
+eml_imap_idle_next(struct eml_imap *im)
+{
+	struct cmd_ctx cc = { 0 };
+	int r;
+
+	if (!im->got_exists) {
+		/* RFC 2177: untagged responses until we send DONE */
+		if ((r = read_response(im)) < 0)
+			return r;
+		if (im->ntok >= 2 && strcmp(tstr(im, 0), "*") == 0) {
+			if ((r = untagged(im, &cc)) < 0)
+				return r;
+			if (cc.bye)
+				return seterr(im, EML_EPROTO, "server closed "
+				    "the session: %s", human(im));
+		} else {
+			im->idling = 0;
+			if (im->ntok >= 2 && strcmp(tstr(im, 0), im->tag) == 0)
+				return seterr(im, EML_EPROTO, "server ended "
+				    "the IDLE: %s", human(im));
+			return seterr(im, EML_EPROTO, "unexpected reply "
+			    "during IDLE");
+		}
+	}
+	if (!im->got_exists)
+		return 0;
+	im->got_exists = 0;
+	return 1;
+}
+
+int
+eml_imap_idle_done(struct eml_imap *im)
+{
+	struct cmd_ctx cc = { 0 };
+	int r;
+
+	if (!im->idling)
+		return seterr(im, EML_EINVAL, "not idling");
+	im->idling = 0;
 	trace(im, '>', "DONE", 4);
 	if ((r = send_raw(im, "DONE\r\n", 6)) < 0)
 		return r;
-	cc.cont = NULL;
+	/* an EXISTS before the tagged OK stays in got_exists */
 	if ((r = wait_tagged(im, im->tag, &cc)) < 0)
+		return r == EML_EREFUSED ? seterr(im, r, "IDLE failed: %s",
+		    human(im)) : r;
+	return EML_OK;
+}
+
+int
+eml_imap_idle(struct eml_imap *im)
+{
+	int r;
+
+	if ((r = eml_imap_idle_begin(im)) < 0)
+		return r;
+	while ((r = eml_imap_idle_next(im)) == 0)
+		;
+	if (r < 0)
+		return r;
+	if ((r = eml_imap_idle_done(im)) < 0)
 		return r;
 	return 1;
 }

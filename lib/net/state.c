@@ -10,6 +10,7 @@
  *	emlkit-state 1
  *	uidvalidity N
  *	lastuid N
+ *	highestmodseq N		(RFC 7162; absent in older files: 0)
  *	uidl STRING
  */
 #include <errno.h>
@@ -28,6 +29,7 @@ struct eml_state {
 	char *path;
 	uint32_t uidvalidity;
 	uint32_t last_uid;
+	uint64_t modseq;	/* HIGHESTMODSEQ fully fetched, 0 = none */
 	char **uidl;		/* sorted, for bsearch */
 	size_t n, cap;
 };
@@ -106,6 +108,26 @@ parse_u32(const char *s, uint32_t *v_r)
 	return 0;
 }
 
+/* RFC 7162 7: mod-sequence-value = 1*DIGIT, at most 2^63 - 1 */
+static int
+parse_u63(const char *s, uint64_t *v_r)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (UINT64_C(0x7fffffffffffffff) - (unsigned)(*s - '0')) /
+		    10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*v_r = v;
+	return 0;
+}
+
 static int
 parse(struct eml_state *st, char *s, size_t len)
 {
@@ -127,6 +149,9 @@ parse(struct eml_state *st, char *s, size_t len)
 				return EML_EFORMAT;
 		} else if (strncmp(line, "lastuid ", 8) == 0) {
 			if (parse_u32(line + 8, &st->last_uid) < 0)
+				return EML_EFORMAT;
+		} else if (strncmp(line, "highestmodseq ", 14) == 0) {
+			if (parse_u63(line + 14, &st->modseq) < 0)
 				return EML_EFORMAT;
 		} else if (strncmp(line, "uidl ", 5) == 0) {
 			if (!uidl_ok(line + 5, strlen(line + 5)))
@@ -221,6 +246,23 @@ eml_state_last_uid(const struct eml_state *st)
 	return st->last_uid;
 }
 
+uint64_t
+eml_state_modseq(const struct eml_state *st)
+{
+	return st->modseq;
+}
+
+int
+eml_state_set_modseq(struct eml_state *st, uint64_t modseq)
+{
+	if (modseq > UINT64_C(0x7fffffffffffffff))
+		return EML_EINVAL;
+	if (modseq == st->modseq)
+		return EML_OK;
+	st->modseq = modseq;
+	return eml_state_save(st);
+}
+
 int
 eml_state_set_uidvalidity(struct eml_state *st, uint32_t v)
 {
@@ -306,7 +348,7 @@ int
 eml_state_save(struct eml_state *st)
 {
 	struct eml_buf b = { 0 };
-	char num[64], *tmp;
+	char num[128], *tmp;
 	size_t plen = strlen(st->path);
 	int fd, r = EML_OK;
 
@@ -314,6 +356,13 @@ eml_state_save(struct eml_state *st)
 	    "lastuid %u\n", (unsigned)st->uidvalidity,
 	    (unsigned)st->last_uid);
 	r = eml_buf_adds(&b, num);
+	/* written only when known: a mailbox without CONDSTORE keeps
+	 * the file it had before this line existed */
+	if (r == EML_OK && st->modseq != 0) {
+		snprintf(num, sizeof(num), "highestmodseq %llu\n",
+		    (unsigned long long)st->modseq);
+		r = eml_buf_adds(&b, num);
+	}
 	for (size_t i = 0; i < st->n && r == EML_OK; i++) {
 		r = eml_buf_adds(&b, "uidl ");
 		if (r == EML_OK)

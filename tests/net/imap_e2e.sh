@@ -109,8 +109,11 @@ if [ -x "$B/eml-smtp" ]; then
 	done
 	f=$(grep -l 'Subject: viasmtp' "$W"/md/new/* 2>/dev/null | head -1)
 	sz=$(wc -c <"$W/ms")
-	check "sent with eml-smtp, fetched with eml-imap: same bytes after the server's headers" \
-	    [ -n "$f" ] && tail -c "$sz" "$f" | cmp -s - "$W/ms"
+	if [ -n "$f" ] && tail -c "$sz" "$f" | cmp -s - "$W/ms"; then
+		ok "sent with eml-smtp, fetched with eml-imap: same bytes after the server's headers"
+	else
+		nok "sent with eml-smtp, fetched with eml-imap: same bytes after the server's headers"
+	fi
 else
 	nok "eml-smtp not built"
 fi
@@ -197,10 +200,60 @@ cp -r "$W/md" "$W/md.uv"
 $IMAP $IMAPS fetch --mailbox INBOX --to "$W/md/" --state "$W/st-uv" \
     >"$W/out" 2>"$W/err"
 rc=$?
-check "UIDVALIDITY change: exit 65 with a clear message, nothing fetched" \
-    [ $rc -eq 65 ] && grep -q 'UIDVALIDITY changed from 12345' "$W/err" &&
+if [ $rc -eq 65 ] && grep -q 'UIDVALIDITY changed from 12345' "$W/err" &&
     diff -r "$W/md" "$W/md.uv" >/dev/null &&
-    grep -q '^uidvalidity 12345$' "$W/st-uv"
+    grep -q '^uidvalidity 12345$' "$W/st-uv"; then
+	ok "UIDVALIDITY change: exit 65 with a clear message, nothing fetched"
+else
+	nok "UIDVALIDITY change: exit 65 with a clear message, nothing fetched"
+fi
+
+# --- CONDSTORE/QRESYNC (RFC 7162): the state keeps HIGHESTMODSEQ; a run
+# with nothing new selects with QRESYNC and sends no other command; a
+# new message is found with CHANGEDSINCE and fetched
+check "state keeps HIGHESTMODSEQ" grep -q '^highestmodseq [1-9]' "$ST1"
+# the POP3 --delete above expunged: this run catches up with that
+$IMAP $IMAPS fetch --mailbox INBOX --to "$W/md/" 2>"$W/ec0" ||
+    nok "fetch after the expunges ($(cat "$W/ec0"))"
+ms1=$(sed -n 's/^highestmodseq //p' "$ST1")
+$IMAP $IMAPS -v --json fetch --mailbox INBOX --to "$W/md/" >"$W/jc1" \
+    2>"$W/ec1"
+rc=$?
+if [ $rc -eq 0 -a "$(json_num fetched "$W/jc1")" = 0 ] &&
+    grep -q "EXAMINE \"INBOX\" (QRESYNC ([0-9]* $ms1 1:" "$W/ec1" &&
+    ! grep -q 'UID SEARCH\|UID FETCH' "$W/ec1" &&
+    grep -q '"resync":"unchanged"' "$W/jc1" &&
+    [ "$(json_num highestmodseq "$W/jc1")" = "$ms1" ] &&
+    [ "$(json_num state_modseq "$W/jc1")" = "$ms1" ]; then
+	ok "unchanged mailbox: EXAMINE with QRESYNC, nothing asked or fetched"
+else
+	nok "unchanged mailbox: EXAMINE with QRESYNC, nothing asked or fetched"
+fi
+n0=$(count_new "$W/md")
+mk "$W/mc" "condstore"
+$IMAP $IMAPS append --mailbox INBOX <"$W/mc" || nok "append mc"
+$IMAP $IMAPS -v --json fetch --mailbox INBOX --to "$W/md/" >"$W/jc2" \
+    2>"$W/ec2"
+rc=$?
+if [ $rc -eq 0 -a "$(json_num fetched "$W/jc2")" = 1 -a \
+    "$(count_new "$W/md")" = $((n0 + 1)) ] &&
+    grep -q "UID FETCH [0-9]*:\* (UID) (CHANGEDSINCE $ms1)" "$W/ec2" &&
+    ! grep -q 'UID SEARCH' "$W/ec2" &&
+    grep -q '"resync":"changedsince"' "$W/jc2" &&
+    [ "$(sed -n 's/^highestmodseq //p' "$ST1")" -gt "$ms1" ] &&
+    grep -l 'Subject: condstore' "$W"/md/new/* >/dev/null; then
+	ok "new message: found with CHANGEDSINCE, fetched, modseq advanced"
+else
+	nok "new message: found with CHANGEDSINCE, fetched, modseq advanced"
+fi
+$IMAP $IMAPS --json fetch --mailbox INBOX --to "$W/md/" >"$W/jc3" 2>&1
+if [ $? -eq 0 -a \
+    "$(json_num fetched "$W/jc3")" = 0 ] &&
+    grep -q '"resync":"unchanged"' "$W/jc3"; then
+	ok "and the run after fetches nothing"
+else
+	nok "and the run after fetches nothing"
+fi
 
 # --- IDLE wakes up on new mail and runs --exec
 $IMAP $IMAPS --timeout 20 idle --mailbox INBOX --exec "touch $W/idled" \
@@ -210,7 +263,51 @@ sleep 1
 $IMAP $IMAPS append --mailbox INBOX <"$W/m1"
 wait $idle_pid
 rc=$?
-check "idle wakes on new mail and runs --exec" [ $rc -eq 0 ] && [ -f "$W/idled" ]
+if [ $rc -eq 0 ] && [ -f "$W/idled" ]; then
+	ok "idle wakes on new mail and runs --exec"
+else
+	nok "idle wakes on new mail and runs --exec"
+fi
+
+# --- idle --loop: IDLE again every --idle-interval (RFC 2177: at least
+# every 29 minutes; seconds here), --exec per new mail, DONE and LOGOUT
+# on SIGTERM
+rm -f "$W/events"
+$IMAP $IMAPS -v idle --mailbox INBOX --loop --idle-interval 2 \
+    --exec "echo x >>$W/events" >"$W/loop.out" 2>"$W/loop.err" &
+idle_pid=$!
+waitfor() {	# waitfor N: until $W/events has N lines (10 s)
+	i=0
+	while [ "$(cat "$W/events" 2>/dev/null | wc -l)" -lt "$1" ] &&
+	    [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+i=0
+while ! grep -q '^<. + ' "$W/loop.err" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+$IMAP $IMAPS append --mailbox INBOX <"$W/m2"
+waitfor 1
+sleep 5		# over two intervals: IDLE is re-issued
+$IMAP $IMAPS append --mailbox INBOX <"$W/m3"
+waitfor 2
+kill -TERM $idle_pid
+wait $idle_pid
+rc=$?
+nidle=$(grep -c ' IDLE$' "$W/loop.err")
+check "idle --loop ran --exec once per new message" \
+    [ "$(cat "$W/events" 2>/dev/null | wc -l)" -eq 2 ]
+check "idle --loop re-issued IDLE every interval ($nidle IDLEs)" \
+    [ "$nidle" -ge 5 ]
+# the last two commands sent: DONE, then LOGOUT
+last2=$(grep '^.> ' "$W/loop.err" | tail -2 | sed 's/^.> //; s/^E[0-9]* //' |
+    tr '\n' ' ')
+if [ $rc -eq 0 ] && [ "$last2" = "DONE LOGOUT " ] &&
+    grep -q '^<. E[0-9]* OK' "$W/loop.err" &&
+    [ "$(tail -1 "$W/loop.err" | sed 's/^<. E[0-9]* OK.*/ok/')" = ok ]; then
+	ok "idle --loop: SIGTERM ends with DONE, LOGOUT and exit 0"
+else
+	nok "idle --loop: SIGTERM ends with DONE, LOGOUT and exit 0"
+fi
 
 # --- hostile servers
 hostile() {	# hostile PROTO MODE WANT_RC NEW_MSGS EXTRA_OPTS
