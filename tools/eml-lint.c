@@ -58,6 +58,10 @@ struct state {
 	int failed;
 	int errors;		/* an error-level finding was seen */
 	int nresults;		/* SARIF results written */
+	/* an mbox message is parsed with its From_ line, which the input
+	 * layer has taken off: what the diagnostics count it in */
+	unsigned long adj_lines;
+	uint64_t adj_off;
 	struct eml_buf out;
 };
 
@@ -99,8 +103,12 @@ add(struct state *s, const struct eml_diag *d)
 	}
 	f = &s->f[s->nf++];
 	f->code = d->code;
-	f->line = d->line > 0 ? s->src->line + d->line - 1 : s->src->line;
-	f->offset = s->src->offset + d->offset;
+	if (d->line > s->adj_lines)
+		f->line = s->src->line + (d->line - s->adj_lines) - 1;
+	else
+		f->line = s->src->line > 1 ? s->src->line - 1 : 1;
+	f->offset = s->src->offset + (d->offset >= s->adj_off ?
+	    d->offset - s->adj_off : 0);
 	snprintf(f->section, sizeof(f->section), "%s",
 	    d->section != NULL ? d->section : "");
 }
@@ -283,6 +291,21 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		eml_lint_reset(s->lint);
 		s->failed = 0;
 		s->nf = 0;
+		s->adj_lines = 0;
+		s->adj_off = 0;
+		/* with its From_ line the parser reports "From " lines an
+		 * mboxo writer left unquoted (mbox-from-unquoted) */
+		if (src->in_mbox && src->from_line != NULL) {
+			s->adj_lines = 1;
+			s->adj_off = src->from_len + 1;
+			if (eml_parser_feed(s->p, src->from_line,
+			    src->from_len) != EML_OK || drain(s) ||
+			    eml_parser_feed(s->p, "\n", 1) != EML_OK ||
+			    drain(s)) {
+				s->failed = 1;
+				return 1;
+			}
+		}
 		return 0;
 	case TOOL_DATA:
 		if (s->failed)
@@ -425,6 +448,9 @@ main(int argc, char **argv)
 	    (s.lint = eml_lint_new(0)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
+	/* an mbox is read as it is: ">From " stays quoted, so that only
+	 * unquoted "From " lines are reported, at their own lines */
+	tool_in.mboxo = 1;
 	if (s.fmt == F_SARIF)
 		sarif_begin(&s);
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);
