@@ -284,7 +284,7 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 	int text = strncmp(pt->ctype, "text/", 5) == 0;
 	int leaf = !pt->is_multipart && !pt->is_message;
 	int has_ct = eml_node_header(n, "Content-Type") != NULL;
-	int done = 0;
+	int done = 0, fixed_cs = 0;
 
 	hdr_section(n, hs, sizeof(hs));
 	if (leaf && (text || c->o.repair)) {
@@ -336,9 +336,9 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 		rule(c, eml_edit_set_param(c->e, hs, "Content-Type",
 		    "charset", "utf-8"));
 		dkim_note(c, n, n->parent == NULL ? "Content-Type" : NULL);
-		done = 1;
+		fixed_cs = 1;
 	}
-	if (leaf && text && c->o.utf8 && !done && pt->charset[0] != '\0' &&
+	if (leaf && text && c->o.utf8 && !done && !fixed_cs && pt->charset[0] != '\0' &&
 	    strcasecmp(pt->charset, "utf-8") != 0 &&
 	    !is_charset(pt->charset, ascii_names)) {
 		rule(c, eml_edit_reencode(c->e, pt->section, -1, "utf-8"));
@@ -452,8 +452,14 @@ convert(struct conv *c, const char *msg, size_t len, int fd)
 		    c->tail.len - skip);
 	}
 	if (r != EML_OK) {
-		tool_warn_src(c->src, 0, "%s", eml_edit_errmsg(c->e) != NULL ?
-		    eml_edit_errmsg(c->e) : "write error");
+		int err = errno;
+
+		if (r == EML_EIO)
+			tool_warn_src(c->src, 0, "write error: %s",
+			    strerror(err));
+		else
+			tool_warn_src(c->src, 0, "%s", eml_edit_errmsg(c->e) !=
+			    NULL ? eml_edit_errmsg(c->e) : "write error");
 		eml_edit_free(c->e);
 		eml_sink_abort(top);
 		eml_msg_free(m);
@@ -478,6 +484,7 @@ in_place(struct conv *c, const char *msg, size_t len, const char *path)
 	char *tmp;
 	const char *slash = strrchr(path, '/');
 	size_t dl = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+	struct stat st;
 	int fd, r;
 
 	tmp = xmalloc(dl + 32);
@@ -486,6 +493,14 @@ in_place(struct conv *c, const char *msg, size_t len, const char *path)
 	if ((fd = mkstemp(tmp)) < 0) {
 		tool_warn_src(c->src, 0, "temporary file: %s",
 		    strerror(errno));
+		free(tmp);
+		return 1;
+	}
+	/* the file keeps its permissions (mkstemp made it 0600) */
+	if (stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) != 0) {
+		tool_warn_src(c->src, 0, "chmod: %s", strerror(errno));
+		close(fd);
+		unlink(tmp);
 		free(tmp);
 		return 1;
 	}
@@ -534,11 +549,13 @@ copy_range(const char *name, uint64_t from, uint64_t to)
 
 	if (from > to || (fd = open(name, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < to) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return -1;
 	}
+	/* a message of nothing after a From_ line without a line end */
+	if ((uint64_t)st.st_size < to)
+		to = (uint64_t)st.st_size;
 	while (from < to) {
 		size_t want = to - from < sizeof(buf) ? (size_t)(to - from) :
 		    sizeof(buf);
@@ -564,10 +581,12 @@ end_of_mbox(struct conv *c)
 	c->pend = 0;
 	if (c->o.inplace)
 		return;
-	if (stat(c->pend_name, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size >= c->pend_end &&
-	    copy_range(c->pend_name, c->pend_end, (uint64_t)st.st_size) == 0)
+	if (stat(c->pend_name, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > c->pend_end)
+			copy_range(c->pend_name, c->pend_end,
+			    (uint64_t)st.st_size);
 		return;
+	}
 	separator(c, c->eol_len);
 }
 
