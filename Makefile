@@ -13,6 +13,10 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-Wmissing-prototypes -Wcast-qual -Wno-unused-parameter \
 	-fPIC -Ilib -MMD -MP
 LDLIBS_LIB := -lz -lcrypto
+# lib/net (clients): OpenSSL for TLS and SCRAM, libresolv for SRV lookups.
+# One library rather than two: tests and tools link one archive, and a
+# static link pulls the OpenSSL users in only where a tool calls them.
+LDLIBS_LIB += -lssl -lresolv
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -27,12 +31,16 @@ SOMAJOR := 0
 SONAME := libemlkit.so.$(SOMAJOR)
 VERSION := $(shell sed -n 's/^\#define EML_VERSION "\(.*\)"/\1/p' lib/eml.h)
 
-LIB_SRC := $(wildcard lib/*.c)
+LIB_SRC := $(wildcard lib/*.c) $(wildcard lib/net/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 TOOL_SRC := $(wildcard tools/eml-*.c)
 TOOLS := $(TOOL_SRC:tools/%.c=$(B)/%)
 TOOL_COMMON := $(filter-out $(TOOL_SRC),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ := $(TOOL_COMMON:tools/%.c=$(B)/tools/%.o)
+# tools/net/*.c: connection options of the network tools, linked into
+# those only
+NET_TOOLS := $(filter $(B)/eml-smtp $(B)/eml-imap $(B)/eml-pop3,$(TOOLS))
+NET_COMMON_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,$(wildcard tools/net/*.c))
 TEST_SRC := $(wildcard tests/check_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_T := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
@@ -64,6 +72,10 @@ $(B)/$(SONAME): $(LIB_OBJ)
 	ln -sf $(SONAME) $(B)/libemlkit.so
 
 $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+
+$(NET_TOOLS): $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) \
+		$(NET_COMMON_OBJ) $(B)/libemlkit.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 # tools: PCRE2 is linked into eml-grep only
@@ -116,10 +128,10 @@ fuzz-build:
 	@set -e; for t in $(FUZZ_T); do \
 		clang -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Ilib -Ifuzz \
 			-o $(FUZZ_B)/libfuzzer/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/libfuzzer/libemlkit.a -lz -lcrypto; \
+			$(FUZZ_B)/libfuzzer/libemlkit.a $(LDLIBS_LIB); \
 		AFL_QUIET=1 afl-clang-fast -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 			-Ilib -Ifuzz -o $(FUZZ_B)/afl/fuzz_$$t fuzz/fuzz_$$t.c \
-			$(FUZZ_B)/afl/libemlkit.a -lz -lcrypto; \
+			$(FUZZ_B)/afl/libemlkit.a $(LDLIBS_LIB); \
 	done
 	@echo "fuzz-build: $(words $(FUZZ_T)) harnesses in $(FUZZ_B)/libfuzzer and $(FUZZ_B)/afl"
 
@@ -146,7 +158,7 @@ demo: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/check_emlkit
-	@$(MAKE) --no-print-directory test-unit test-tools fuzz-replay
+	@$(MAKE) --no-print-directory test-unit test-tools fuzz-replay test-net
 
 test-unit: $(B)/check_emlkit
 	$(B)/check_emlkit
@@ -162,9 +174,38 @@ $(B)/tests/tools/%: tests/tools/%.c $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -Itools $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+# End-to-end network tests: eml-smtp against our hostile server, then
+# (as root, servers installed and started by tests/servers/) against
+# real Postfix and Dovecot.
+$(B)/tests/hostile-smtp: tests/net/hostile-smtp.c tests/net/script.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(LDFLAGS)
+
+test-net: $(TOOLS) $(B)/tests/hostile-smtp $(B)/tests/tools/maxrss
+	@sh tests/net/e2e-smtp.sh $(B)
+
 bench: all
 	@sh mk/deps.sh bench
 	@$(MAKE) --no-print-directory -C tests/bench B=$(abspath $(B))
+	@sh tests/net/bench-smtp.sh $(B)
+
+# net-imap: eml-imap and eml-pop3 end to end, against the real Dovecot
+# of tests/servers (ports from EML_TEST_PORT_BASE, default 21000) and
+# the hostile servers of tests/net/imap_hostile.c; skipped without root.
+# Part of test-net, so of `make check`.
+test-net-fetch: $(TOOLS)
+	@sh tests/net/imap_e2e.sh $(B)
+
+test-net: test-net-fetch
+
+# ... and the fetch benchmark (eml-imap against mbsync and fetchmail)
+bench-net-fetch: all
+	@sh mk/deps.sh bench
+	@sh tests/net/imap_bench.sh $(B)
+
+bench: bench-net-fetch
+
+.PHONY: test-net-fetch bench-net-fetch
 
 # Generated tricky messages through emlkit and GMime (tests/diff/):
 # agreement and each class of difference.  Not part of `make check`.
@@ -180,6 +221,7 @@ install: all emlkit.pc
 	install -m 755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libemlkit.so
 	install -m 644 lib/eml.h $(DESTDIR)$(INCDIR)
+	install -m 644 lib/net/eml_net.h $(DESTDIR)$(INCDIR)
 	install -m 644 emlkit.pc $(DESTDIR)$(PKGDIR)
 	$(if $(wildcard docs/*.1),install -m 644 $(wildcard docs/*.1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(wildcard docs/*.3),install -m 644 $(wildcard docs/*.3) $(DESTDIR)$(MANDIR)/man3)
@@ -192,8 +234,8 @@ clean:
 
 FORCE:
 
-.PHONY: all deps demo check test-unit test-tools bench install clean FORCE \
+.PHONY: all deps demo check test-unit test-tools test-net bench install clean FORCE \
 	fuzz fuzz-build fuzz-replay diff-test
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d) \
-	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d)
+	$(TOOL_SRC:tools/%.c=$(B)/tools/%.d) $(NET_COMMON_OBJ:.o=.d)

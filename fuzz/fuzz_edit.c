@@ -29,10 +29,19 @@ static int
 drop_even(void *ctx, const struct eml_part *pt, const char *hdr, size_t n,
     struct eml_edit_decision *d)
 {
-	if (pt->depth > 0 && (n & 1) == 0)
+	if (pt->depth > 0 && (n & 1) == 0) {
 		d->action = EML_EDIT_REMOVE;
-	else if (n % 3 == 0)
-		d->action = EML_EDIT_REENCODE, d->cte = EML_CTE_BASE64;
+	} else if (n % 3 == 0) {
+		d->action = EML_EDIT_REENCODE;
+		d->cte = EML_CTE_BASE64;
+	} else if (n % 5 == 0) {
+		d->action = EML_EDIT_REPLACE;
+		d->content.ctype = "text/plain; charset=utf-8";
+		d->content.filename = "r\xc3\xa9.txt";
+		d->content.cte = EML_CTE_QP;
+		d->content.data = hdr;	/* the part's own header as text */
+		d->content.len = n;
+	}
 	return EML_OK;
 }
 

@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct eml_buf t = { 0 };
 			char disp[32];
 
-			if (n->first_child == NULL)
+			if (eml_node_is_leaf(n))
 				eml_node_text(n, &t, NULL);
 			eml_node_disposition(n, disp, sizeof(disp), &t);
 			eml_buf_free(&t);

@@ -74,7 +74,17 @@ select_parts(struct sel *s, const struct eml_shape *first, int single,
 		    strcmp(type, "text/html") == 0 || inline_media(type)) &&
 		    (i == 0 || (strcmp(mptype, "related") != 0 &&
 		    (inline_media(type) || !n->has_name)));
-		if (starts(type, "multipart/")) {
+		/* parser (issue 6): a leaf's children are the uuencode
+		 * blocks found in its text, attachments of their own */
+		if (!starts(type, "multipart/")) {
+			const struct eml_shape *u;
+
+			for (u = n->first_child; u != NULL; u = u->next)
+				add(s, &b->attachments, &b->nattachments, u);
+		}
+		/* parser (issue 6): a multipart without parts (no delimiter,
+		 * no boundary=) is a leaf and is listed */
+		if (starts(type, "multipart/") && n->first_child != NULL) {
 			const char *sub = type + 10;
 
 			if (depth < MAX_DEPTH)
@@ -184,7 +194,10 @@ describe(struct shapes *sh, const struct eml_node *n, unsigned depth)
 	me->has_name = name.len > 0;
 	me->user = n;
 	eml_buf_free(&name);
-	if (!starts(n->info.ctype, "multipart/") || depth >= MAX_DEPTH)
+	/* parser (issue 6): a text part's uuencode blocks are its
+	 * children */
+	if ((!starts(n->info.ctype, "multipart/") && (n->first_child ==
+	    NULL || !n->first_child->info.is_uu_block)) || depth >= MAX_DEPTH)
 		return me;
 	for (ch = n->first_child; ch != NULL; ch = ch->next) {
 		if ((c = describe(sh, ch, depth + 1)) == NULL)
@@ -204,8 +217,9 @@ count_nodes(const struct eml_node *n, unsigned depth)
 	const struct eml_node *ch;
 	size_t k = 1;
 
-	if (!starts(n->info.ctype, "multipart/") || depth >= MAX_DEPTH)
-		return 1;
+	if ((!starts(n->info.ctype, "multipart/") && (n->first_child == NULL ||
+	    !n->first_child->info.is_uu_block)) || depth >= MAX_DEPTH)
+		return 1;	/* parser: uu blocks are counted too */
 	for (ch = n->first_child; ch != NULL; ch = ch->next)
 		k += count_nodes(ch, depth + 1);
 	return k;

@@ -512,10 +512,12 @@ eml_build_from_msg(const struct eml_msg *msg)
 
 	if (root->info.is_multipart &&
 	    strcmp(root->info.ctype, "multipart/mixed") == 0 &&
-	    root->info.boundary[0] != '\0' && !boundary_reused(root)) {
+	    root->info.boundary[0] != '\0' &&
+	    root->info.boundary_len <= EML_BOUNDARY_MAX &&	/* parser */
+	    !boundary_reused(root)) {
 		b->src_mixed = 1;
-		memcpy(b->src_bnd, root->info.boundary, sizeof(b->src_bnd));
-		b->src_bnd[EML_BOUNDARY_MAX] = '\0';
+		memcpy(b->src_bnd, root->info.boundary,
+		    root->info.boundary_len + 1);
 	}
 	return b;
 fail:

@@ -203,6 +203,9 @@ struct eml_diag {
 	unsigned long line;	/* 1-based line in the input, 0 = unknown */
 	uint64_t offset;	/* byte offset in the input */
 	const char *section;	/* IMAP section of the part ("" = top) */
+	uint64_t msg_offset;	/* offset of the message itself in the
+				 * input (eml_parser_set_origin), so an
+				 * mbox reader can tell messages apart */
 };
 
 /* Stable short name ("header-no-colon") and English text of a code. */
@@ -220,6 +223,7 @@ enum eml_severity eml_diag_severity(enum eml_diag_code code);
 #define EML_DEFAULT_MAX_HEADER_BLOCK	(10 * 1024 * 1024) /* all fields */
 #define EML_DEFAULT_MAX_DIAGS		1000		/* per message */
 #define EML_BOUNDARY_MAX		80	/* 70 + slack, RFC 2046 */
+#define EML_DEFAULT_MAX_BOUNDARY	998	/* longest boundary accepted */
 
 enum eml_parse_flags {
 	EML_PARSE_DECODE = 1 << 0,	/* BODY events carry decoded data */
@@ -237,6 +241,9 @@ struct eml_parser_opts {
 	unsigned max_diags;		/* 0 = EML_DEFAULT_MAX_DIAGS */
 	unsigned flags;			/* EML_PARSE_* */
 	const char *fallback_charset;	/* NULL = "windows-1252" */
+	size_t max_boundary;		/* 0 = EML_DEFAULT_MAX_BOUNDARY; a
+					 * longer boundary= makes the multipart
+					 * one leaf (boundary-too-long) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -324,18 +331,42 @@ enum eml_event_type {
  * multipart has its body at S.1 ("1" at the top); a message that is
  * multipart takes the section S of the part that holds it ("" at the
  * top, N for the body of message/rfc822 part N), so that its children
- * are N.1, N.2.  Final at HEADERS_END. */
+ * are N.1, N.2.  Final at HEADERS_END.
+ *
+ * A "begin MODE NAME" ... "end" uuencode block in a text/plain body (7bit,
+ * 8bit or binary; not with EML_PARSE_NO_UUENCODE) is a part of its own,
+ * child of the text part S, numbered S.u1, S.u2 (not IMAP sections: IMAP
+ * knows no parts inside a text body).  In the stream its BODY events hold
+ * the block's bytes, from the begin line to the end line, so the raw
+ * slices still tile the input and the text part's BODY events are the text
+ * around it; it has no header fields (HEADERS_END with empty raw).  In the
+ * tree it is a child node whose bytes are also in its parent's body (the
+ * body IMAP shows); eml_msg_write writes them once.  It has
+ * is_uu_block, cte EML_CTE_UUENCODE, type application/octet-stream,
+ * disposition "attachment" and filename NAME. */
 struct eml_part {
 	const struct eml_part *parent;	/* NULL for the message itself */
 	unsigned depth;			/* 0 for the message */
 	char section[256];		/* IMAP section (final at HEADERS_END) */
 	char ctype[128];		/* "text/plain" (lower-case) */
 	char charset[64];		/* lower-case, "" if none */
-	char boundary[EML_BOUNDARY_MAX + 1]; /* multipart only */
+	const char *boundary;		/* multipart only, else ""; whole,
+					 * NUL-terminated, owned like the part */
+	size_t boundary_len;
+	char disposition[16];		/* "attachment", "inline", "" if none
+					 * (lower-case, cut at 15 bytes) */
+	char filename[256];		/* Content-Disposition filename*, then
+					 * filename, then Content-Type name:
+					 * UTF-8, cut at a character, "" */
 	enum eml_cte cte;
 	int is_multipart;		/* multipart/x with a boundary */
 	int is_message;			/* message/rfc822, message/global */
 	int is_attachment;		/* C-D attachment or has a filename */
+	int is_uu_block;		/* a uuencode block inside a text/plain
+					 * body (section S.uN of its part S):
+					 * its bytes [offset, end_offset) are
+					 * also its parent's body, so its
+					 * events carry no raw bytes */
 	unsigned nchildren;		/* children begun so far */
 	uint64_t offset;		/* first byte of the part's headers */
 	uint64_t body_offset;		/* first byte of the body */
@@ -375,8 +406,15 @@ struct eml_parser;
 struct eml_parser *eml_parser_new(const struct eml_parser_opts *opts);
 /* Free p and all it owns.  NULL is a no-op. */
 void eml_parser_free(struct eml_parser *p);
-/* Forget the message in progress, keep options (for the next message). */
+/* Forget the message in progress, keep options (for the next message):
+ * p is then as eml_parser_new left it. */
 void eml_parser_reset(struct eml_parser *p);
+/* Where the next message starts in a larger input (an mbox): byte offset
+ * and 1-based line of its first byte.  Call after new or reset, before
+ * feeding; every offset and line in events, parts and diagnostics is then
+ * one of the whole input, and diag.msg_offset is offset. */
+void eml_parser_set_origin(struct eml_parser *p, uint64_t offset,
+    unsigned long line);
 /* Give the parser input.  buf must stay valid until eml_parser_next
  * returns 0 (need more) or EML_EV_END: the events point into it.
  * Returns EML_OK or EML_EINVAL (called before draining). */
@@ -451,6 +489,10 @@ void eml_msg_free(struct eml_msg *msg);
 /* Depth-first pre-order walk without recursion: returns the node after
  * n, or NULL at the end. */
 struct eml_node *eml_node_next(const struct eml_node *n);
+/* 1 if n holds a body rather than parts: no children, or only the
+ * uuencode blocks found in its text (info.is_uu_block), which are leaves
+ * themselves. */
+int eml_node_is_leaf(const struct eml_node *n);
 /* First header named name (case-insensitive) or NULL. */
 const struct eml_header *eml_node_header(const struct eml_node *n,
     const char *name);
@@ -1256,7 +1298,11 @@ int eml_edit_set_param(struct eml_edit *e, const char *section,
  * charset parameter are set to match.  QP is binary-safe (CR and LF
  * encoded) for other than text/ *.  A body in a charset iconv does not
  * know keeps its charset; an unknown target, or text the target cannot
- * hold, fails the edit (EML_ECHARSET: pick UTF-8). */
+ * hold, fails the edit (EML_ECHARSET: pick UTF-8).  No re-encoded line
+ * may be a delimiter of a multipart around the part (RFC 2046 5.1.1):
+ * QP output writes a line's leading '-' as =2D; bytes written as they
+ * are (7bit, 8bit, binary, raw replacements) that hold such a line fail
+ * the edit with EML_EFORMAT (use QP or base64). */
 int eml_edit_reencode(struct eml_edit *e, const char *section, int cte,
     const char *charset);
 /* SMTP without 8BITMIME (RFC 6152): every 8bit or binary leaf becomes
@@ -1274,7 +1320,9 @@ int eml_edit_set_callback(struct eml_edit *e,
 
 /* Feed input; writes what is decided to the sink.  Returns EML_OK or
  * <0 (sticky): the sink's error, EML_ENOMEM, EML_ELIMIT (a held header
- * block over its cap), EML_ECHARSET, or the callback's. */
+ * block over its cap), EML_ECHARSET, EML_EFORMAT (see _reencode), the
+ * callback's, or the replacement source's.  After an error the output
+ * is incomplete: abort the sink (a delivery sink then discards it). */
 int eml_edit_feed(struct eml_edit *e, const void *buf, size_t len);
 /* Input ended: write the rest.  Does not close the sink. */
 int eml_edit_finish(struct eml_edit *e);

@@ -67,10 +67,10 @@ int emli_addr_spec_ok(const char *s, size_t n, int *control_r);
  * EMLI_FC_MESSAGE the address fields (From, Sender, Reply-To, To, Cc,
  * Bcc and their Resent- forms), Date, Message-ID, In-Reply-To,
  * References and Subject.  Other fields give no defects.  fallback is a
- * fallback list as for eml_charset_fallback.  Content-Type also reports
- * EML_D_CTYPE_INVALID and EML_D_CONFLICTING_PARAM, which the parser
- * emits itself: callers that do so leave those two out.  Returns EML_OK
- * or EML_ENOMEM.
+ * fallback list as for eml_charset_fallback.  The parser calls it for
+ * every field but Content-Type, whose parameter defects it takes from
+ * its own parse of the value (one parse per field).  Returns EML_OK or
+ * EML_ENOMEM.
  */
 int emli_field_check(const char *name, size_t nlen, const char *v,
     size_t vlen, const char *fallback, unsigned flags,
@@ -123,6 +123,18 @@ struct emli_codec {
 int emli_codec_run(const struct emli_codec *c, const void *in, size_t len,
     struct eml_buf *out);
 
+/* ---- Parser hooks (parser.c) for checks run on body chunks ---- */
+
+struct eml_parser;
+/* Report one occurrence of code in the part being parsed, at byte at of
+ * the chunk of input chunk (a BODY slice: call from the body path before
+ * the parser moves past it).  Counts against max_diags; the line is
+ * computed from the chunk.  Safe to call with any code. */
+void emli_parser_diag_in(struct eml_parser *p, enum eml_diag_code code,
+    const char *chunk, size_t at);
+/* The same at an absolute input offset and line. */
+void emli_parser_diag_at(struct eml_parser *p, enum eml_diag_code code,
+    uint64_t offset, unsigned long line);
 /* ---- Sinks and filters (sink.c, filter_*.c, maildir.c, mbox.c) ---- */
 
 /*

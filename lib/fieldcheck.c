@@ -20,34 +20,35 @@ enum kind { K_NONE, K_CTYPE, K_CDISP, K_ADDR, K_DATE, K_MSGID, K_TEXT };
 
 static const struct {
 	const char *name;
+	size_t len;
 	enum kind kind;
 	int message_only;	/* only in a message header, not a part's */
 } fields[] = {
-	{ "content-type", K_CTYPE, 0 },
-	{ "content-disposition", K_CDISP, 0 },
+	{ "content-type", 12, K_CTYPE, 0 },
+	{ "content-disposition", 19, K_CDISP, 0 },
 	/* RFC 5322 3.6.2, 3.6.3; 3.6.6 the same fields resent */
-	{ "from", K_ADDR, 1 },
-	{ "sender", K_ADDR, 1 },
-	{ "reply-to", K_ADDR, 1 },
-	{ "to", K_ADDR, 1 },
-	{ "cc", K_ADDR, 1 },
-	{ "bcc", K_ADDR, 1 },
-	{ "resent-from", K_ADDR, 1 },
-	{ "resent-sender", K_ADDR, 1 },
-	{ "resent-to", K_ADDR, 1 },
-	{ "resent-cc", K_ADDR, 1 },
-	{ "resent-bcc", K_ADDR, 1 },
+	{ "from", 4, K_ADDR, 1 },
+	{ "sender", 6, K_ADDR, 1 },
+	{ "reply-to", 8, K_ADDR, 1 },
+	{ "to", 2, K_ADDR, 1 },
+	{ "cc", 2, K_ADDR, 1 },
+	{ "bcc", 3, K_ADDR, 1 },
+	{ "resent-from", 11, K_ADDR, 1 },
+	{ "resent-sender", 13, K_ADDR, 1 },
+	{ "resent-to", 9, K_ADDR, 1 },
+	{ "resent-cc", 9, K_ADDR, 1 },
+	{ "resent-bcc", 10, K_ADDR, 1 },
 	/* 3.6.1, 3.6.6 */
-	{ "date", K_DATE, 1 },
-	{ "resent-date", K_DATE, 1 },
+	{ "date", 4, K_DATE, 1 },
+	{ "resent-date", 11, K_DATE, 1 },
 	/* 3.6.4 */
-	{ "message-id", K_MSGID, 1 },
-	{ "in-reply-to", K_MSGID, 1 },
-	{ "references", K_MSGID, 1 },
-	{ "resent-message-id", K_MSGID, 1 },
+	{ "message-id", 10, K_MSGID, 1 },
+	{ "in-reply-to", 11, K_MSGID, 1 },
+	{ "references", 10, K_MSGID, 1 },
+	{ "resent-message-id", 17, K_MSGID, 1 },
 	/* 3.6.5, RFC 2047 words */
-	{ "subject", K_TEXT, 1 },
-	{ "comments", K_TEXT, 1 },
+	{ "subject", 7, K_TEXT, 1 },
+	{ "comments", 8, K_TEXT, 1 },
 };
 
 int
@@ -59,10 +60,13 @@ emli_field_check(const char *name, size_t nlen, const char *v, size_t vlen,
 	int r = EML_OK;
 
 	memset(d, 0, sizeof(*d));
-	if (name == NULL || v == NULL || vlen > EMLI_FIELDCHECK_MAX)
-		return EML_OK;
+	if (name == NULL || v == NULL || vlen > EMLI_FIELDCHECK_MAX ||
+	    nlen < 2 || nlen > 19 || strchr("cfsrtbdmiCFSRTBDMI", *name) ==
+	    NULL)
+		return EML_OK;	/* most fields: one look at the name */
 	for (i = 0; i < EMLI_NELEM(fields); i++) {
-		if (emli_eqi(name, nlen, fields[i].name)) {
+		if (fields[i].len == nlen &&
+		    strncasecmp(name, fields[i].name, nlen) == 0) {
 			if (!fields[i].message_only ||
 			    (flags & EMLI_FC_MESSAGE))
 				kind = fields[i].kind;
@@ -108,6 +112,19 @@ emli_field_check(const char *name, size_t nlen, const char *v, size_t vlen,
 	}
 	case K_TEXT: {
 		struct eml_buf out = { 0 };
+
+		/* eml_hdr_decode finds defects only at "=?", 8-bit bytes,
+		 * NUL and ESC (raw ISO-2022-JP): text without any of them
+		 * has none, and most subjects are such text */
+		for (i = 0; i < vlen; i++) {
+			unsigned char ch = (unsigned char)v[i];
+
+			if (ch >= 0x80 || ch == '\0' || ch == 0x1B ||
+			    (ch == '=' && i + 1 < vlen && v[i + 1] == '?'))
+				break;
+		}
+		if (i == vlen)
+			break;
 
 		out.max = vlen * 4 + 64;
 		r = eml_hdr_decode(v, vlen, fallback, &out, d);

@@ -147,13 +147,28 @@ flush_pend(struct eml_mbox *m)
 /* Classify the line starting at p[0..n).  n may be short of a whole
  * line; eof says no more bytes will come. */
 static enum dec
-decide(const struct eml_mbox *m, const unsigned char *p, size_t n, int eof)
+decide(const struct eml_mbox *m, const unsigned char *p, size_t n,
+    uint64_t off, int eof)
 {
 	static const char from[] = "From ";
 	size_t k = 0, i;
 
 	if (n == 0)
 		return eof ? D_PLAIN : D_MORE;
+	if (off == 0 && m->index == 0 && p[0] == 0xEF) {
+		/* A UTF-8 BOM before the first From_ line (editors write
+		 * one): skipped, so the first message is not lost; the
+		 * BEGIN event's offset, 3, shows it (begin_msg). */
+		for (i = 0; i < 3 && i < n; i++)
+			if (p[i] != (unsigned char)"\xEF\xBB\xBF"[i])
+				return D_PLAIN;
+		if (n < 3)
+			return eof ? D_PLAIN : D_MORE;
+		p += 3;
+		n -= 3;
+		if (n == 0)
+			return eof ? D_PLAIN : D_MORE;
+	}
 	if (p[0] == '\n')
 		return D_BLANK;
 	if (p[0] == '\r') {
@@ -185,6 +200,11 @@ static void
 begin_msg(struct eml_mbox *m, const unsigned char *line, size_t n,
     uint64_t off)
 {
+	if (off == 0 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+		line += 3;	/* the BOM decide() let through */
+		n -= 3;
+		off += 3;
+	}
 	/* The event carries the From_ line without its EOL. */
 	if (n > 0 && line[n - 1] == '\n')
 		n--;
@@ -300,7 +320,7 @@ bol_hold(struct eml_mbox *m)
 		if (m->nhold >= 2 && m->hold[m->nhold - 1] == '>' &&
 		    m->hold[m->nhold - 2] == '>' && m->nhold < HOLD_MAX - 16)
 			continue;
-		if ((d = decide(m, m->hold, m->nhold, 0)) != D_MORE)
+		if ((d = decide(m, m->hold, m->nhold, m->hold_off, 0)) != D_MORE)
 			break;
 	}
 	if (d == D_MORE)
@@ -322,7 +342,7 @@ bol(struct eml_mbox *m)
 {
 	const unsigned char *p = m->buf + m->pos;
 	size_t n = m->len - m->pos;
-	enum dec d = decide(m, p, n, 0);
+	enum dec d = decide(m, p, n, m->off, 0);
 
 	switch (d) {
 	case D_MORE:
@@ -376,7 +396,7 @@ body(struct eml_mbox *m)
 		s = nl + 1;
 		m->st = S_BOL;
 		/* a D_FROM_BODY line goes through bol() to be counted */
-		if (s == e || decide(m, s, (size_t)(e - s), 0) != D_PLAIN)
+		if (s == e || decide(m, s, (size_t)(e - s), 1, 0) != D_PLAIN)
 			break;
 		m->st = S_BODY;
 	}
@@ -394,7 +414,7 @@ at_eof(struct eml_mbox *m)
 		m->nhold = 0;
 		m->msg_end = m->off;
 	} else if (m->nhold > 0) {
-		enum dec d = decide(m, m->hold, m->nhold, 1);
+		enum dec d = decide(m, m->hold, m->nhold, m->hold_off, 1);
 
 		act(m, d, m->hold, m->nhold, m->hold_off);
 		m->nhold = 0;
@@ -445,7 +465,13 @@ eml_mbox_next(struct eml_mbox *m, struct eml_mbox_event *ev)
 int
 eml_mbox_sniff(const void *buf, size_t len)
 {
-	return len >= 5 && memcmp(buf, "From ", 5) == 0;
+	const unsigned char *p = buf;
+
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+		p += 3;	/* a BOM before the first From_ line */
+		len -= 3;
+	}
+	return len >= 5 && memcmp(p, "From ", 5) == 0;
 }
 
 /* ---- writing: the mboxrd filter and the delivery sink ---- */

@@ -109,11 +109,41 @@ new_node(struct eml_msg *m, struct eml_node *parent, struct eml_node *prev)
 	return n;
 }
 
-static void
-copy_info(struct eml_node *n, const struct eml_part *part)
+/* Copy a NUL-terminated string of length len into the arena. */
+static const char *
+arena_str(struct tree_priv *t, const char *s, size_t len)
 {
+	char *c = arena_alloc(t, len + 1);
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	return c;
+}
+
+/* The parser's part info, with what points into the parser (the
+ * boundary) copied: the node outlives the parser's frame. */
+static int
+copy_info(struct eml_msg *m, struct eml_node *n, const struct eml_part *part)
+{
+	const char *ob = n->info.boundary;
+	size_t obl = n->info.boundary_len;
+
 	n->info = *part;
 	n->info.parent = n->parent != NULL ? &n->parent->info : NULL;
+	if (part->boundary_len == 0) {
+		n->info.boundary = "";
+	} else if (ob != NULL && obl == part->boundary_len &&
+	    memcmp(ob, part->boundary, obl) == 0) {
+		n->info.boundary = ob;
+	} else if ((n->info.boundary = arena_str(m->priv, part->boundary,
+	    part->boundary_len)) == NULL) {
+		n->info.boundary = "";
+		n->info.boundary_len = 0;
+		return EML_ENOMEM;
+	}
+	return 0;
 }
 
 static int
@@ -165,8 +195,10 @@ add_diag(struct eml_msg *m, struct eml_node *n, const struct eml_diag *d)
 		t->diagcap = ncap;
 	}
 	m->diags[m->ndiags] = *d;
-	/* the node's section is final by the end; the parser's is gone */
-	m->diags[m->ndiags].section = n != NULL ? n->info.section : "";
+	/* the section as the stream named it (the parser's copy is gone) */
+	if ((m->diags[m->ndiags].section = arena_str(t, d->section,
+	    strlen(d->section))) == NULL)
+		return EML_ENOMEM;
 	m->ndiags++;
 	return 0;
 }
@@ -242,7 +274,8 @@ eml_msg_parse_mem(const void *buf, size_t len,
 				lastc[depth - 1] = n;
 			lastc[depth] = NULL;
 			stackidx[depth++] = node_index(m);
-			copy_info(n, ev.part);
+			if ((r = copy_info(m, n, ev.part)) < 0)
+				break;
 			n->open_delim = delim;
 			n->open_delim_len = delim_len;
 			delim = NULL;
@@ -267,7 +300,8 @@ eml_msg_parse_mem(const void *buf, size_t len,
 			r = add_header(m, curn, stackidx[depth - 1], &ev);
 			break;
 		case EML_EV_HEADERS_END:
-			copy_info(curn, ev.part);
+			if ((r = copy_info(m, curn, ev.part)) < 0)
+				break;
 			r = extend(m, &curn->sep, &curn->sep_len, ev.raw,
 			    ev.raw_len);
 			break;
@@ -278,6 +312,12 @@ eml_msg_parse_mem(const void *buf, size_t len,
 		case EML_EV_BODY:
 			r = extend(m, &curn->body, &curn->body_len, ev.raw,
 			    ev.raw_len);
+			/* a uuencode block's bytes stay in its text part's
+			 * body too (the body IMAP and eml_node_text see); the
+			 * writer skips the block's node */
+			if (r == 0 && curn->info.is_uu_block)
+				r = extend(m, &curn->parent->body,
+				    &curn->parent->body_len, ev.raw, ev.raw_len);
 			break;
 		case EML_EV_EPILOGUE:
 			if (delim != NULL) {
@@ -296,14 +336,16 @@ eml_msg_parse_mem(const void *buf, size_t len,
 				    &curn->close_delim_len, ev.raw,
 				    ev.raw_len);
 			} else {
-				delim = NULL;
-				delim_len = 0;
+				/* consecutive delimiters (empty-part) are one
+				 * piece before the next part */
 				r = extend(m, &delim, &delim_len, ev.raw,
 				    ev.raw_len);
 			}
 			break;
 		case EML_EV_PART_END:
-			copy_info(curn, ev.part);
+			if ((r = copy_info(m, curn, ev.part)) < 0)
+				break;
+
 			if (delim != NULL && curn->close_delim == NULL) {
 				curn->close_delim = delim;
 				curn->close_delim_len = delim_len;
@@ -365,6 +407,12 @@ eml_node_next(const struct eml_node *n)
 	while (n != NULL && n->next == NULL)
 		n = n->parent;
 	return n != NULL ? n->next : NULL;
+}
+
+int
+eml_node_is_leaf(const struct eml_node *n)
+{
+	return n->first_child == NULL || n->first_child->info.is_uu_block;
 }
 
 const struct eml_header *
@@ -496,6 +544,8 @@ eml_msg_write_sink(const struct eml_msg *msg, struct eml_sink *out)
 	/* iterative pre-order walk: depth is bounded by the parser, but a
 	 * deep tree must not cost stack */
 	while (n != NULL) {
+		if (n->info.is_uu_block)
+			goto tail;	/* written with its parent's body */
 		if ((r = put(out, n->open_delim, n->open_delim_len)) < 0)
 			return r;
 		for (i = 0; i < n->nheaders; i++)
@@ -511,6 +561,7 @@ eml_msg_write_sink(const struct eml_msg *msg, struct eml_sink *out)
 			continue;
 		}
 		/* leaving n: write tails up the tree until a sibling */
+tail:
 		for (;;) {
 			if ((r = write_tail(n, out)) < 0)
 				return r;

@@ -95,6 +95,17 @@ check_all() {
 	case $groups in
 	*bench*) need gmime libgmime-3.0-dev have_pc gmime-3.0 ;;
 	esac
+	# net benchmark: eml-smtp against msmtp
+	case $groups in
+	*bench*) need msmtp msmtp have_cmd msmtp ;;
+	esac
+	# net benchmark: eml-imap against mbsync and fetchmail
+	case $groups in
+	*bench*)
+		need mbsync isync have_cmd mbsync
+		need fetchmail fetchmail have_cmd fetchmail
+		;;
+	esac
 	case $groups in
 	*fuzz*)
 		need afl++ afl++ have_cmd afl-fuzz
@@ -103,6 +114,15 @@ check_all() {
 	*clang*) need clang clang have_cmd clang ;;
 	esac
 }
+
+# Network tests: Dovecot and Postfix for tests/servers/, installed with
+# their init scripts kept from starting the system daemons; root only
+# (the tests say "skipped" otherwise).
+if [ "$(id -u)" = 0 ] && [ -z "${EML_DEPS_DRYRUN:-}" ] && have_cmd apt-get &&
+    [ -z "${EML_DEPS_PRETEND_MISSING:-}" ]; then
+	sh "$(dirname "$0")/../tests/servers/install.sh" ||
+		echo "deps: test mail servers not installed" >&2
+fi
 
 check_all
 if [ -z "$missing_pkgs" ]; then

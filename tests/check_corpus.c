@@ -1209,7 +1209,7 @@ cmp_body(struct agree *a, const char *file, size_t idx,
 		size_t ol, tl;
 		char *t;
 
-		if (n != NULL && n->first_child == NULL)
+		if (n != NULL && eml_node_is_leaf(n))
 			eml_node_text(n, &o, NULL);
 		/* mail-parser turns CRLF into LF in text; compare the
 		 * text, not the line ends. */
@@ -1232,7 +1232,7 @@ cmp_body(struct agree *a, const char *file, size_t idx,
 			return;
 		for (i = 0; i < v->n; i++)
 			eml_buf_addc(&t, (int)v->v[i].num);
-		if (n != NULL && n->first_child == NULL)
+		if (n != NULL && eml_node_is_leaf(n))
 			eml_node_decode(n, &o);
 		field(a, file, C_BINARY, idx, o.len == t.len && (o.len == 0 ||
 		    memcmp(o.data, t.data, o.len) == 0), o.data ? o.data : "",

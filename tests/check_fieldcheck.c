@@ -214,7 +214,7 @@ static const char *const codes[] = {
 	"param-trailing-junk", "addr-spoof", "addr-control",
 	"addr-obs-route", "addr-invalid", "date-invalid", "date-lenient",
 	"msgid-invalid", "rfc2047-invalid", "rfc2047-lenient",
-	"rfc2231-invalid", "header-8bit",
+	"rfc2231-invalid", "header-8bit", "charset-unknown", "charset-invalid",
 };
 
 START_TEST(t_corpus)

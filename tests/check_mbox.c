@@ -202,6 +202,13 @@ static const struct {
 	{ "From a\n\nFrom\n", 0, "From a\n--\n\nFrom\n==\n" },
 	{ "From a\nb\n\n>\n>>Fro\n", EML_MBOX_RD,
 	  "From a\n--\nb\n\n>\n>>Fro\n==\n" },
+	/* a UTF-8 BOM before the first From_ line is skipped (issue 6) */
+	{ "\xEF\xBB\xBF" "From a\nx\n\nFrom b\ny\n", 0,
+	  "From a\n--\nx\n==\nFrom b\n--\ny\n==\n" },
+	{ "\xEF\xBB\xBF" "From a\nx\n\n\xEF\xBB\xBF" "From b\ny\n", 0,
+	  "From a\n--\nx\n\n\xEF\xBB\xBF" "From b\ny\n==\n" },
+	{ "\xEF\xBB" "From a\nx\n", 0, "" },
+	{ "\xEF\xBB\xBF", 0, "" },
 	{ "", 0, "" },
 	{ "\n", 0, "" },
 	{ "22\n", 0, "" },
@@ -456,6 +463,8 @@ START_TEST(test_sniff)
 	ck_assert_int_eq(eml_mbox_sniff("From a@b Thu", 12), 1);
 	ck_assert_int_eq(eml_mbox_sniff("From ", 5), 1);
 	ck_assert_int_eq(eml_mbox_sniff("From", 4), 0);
+	ck_assert_int_eq(eml_mbox_sniff("\xEF\xBB\xBF" "From a", 9), 1);
+	ck_assert_int_eq(eml_mbox_sniff("\xEF\xBB" "From a", 8), 0);
 	ck_assert_int_eq(eml_mbox_sniff("From: a@b", 9), 0);
 	ck_assert_int_eq(eml_mbox_sniff(">From a", 7), 0);
 	ck_assert_int_eq(eml_mbox_sniff("", 0), 0);

@@ -634,7 +634,7 @@ run_file(struct runner *r, const char *name, int in_maildir,
 {
 	struct tool_src src;
 	struct eml_input *in;
-	char pk[5];
+	char pk[8];	/* "From ", after a BOM */
 	long n;
 	int e, rc;
 

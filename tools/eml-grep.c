@@ -70,7 +70,7 @@ struct state {
 	int hold_over;
 	/* per input */
 	unsigned long nsel;		/* selected messages in this input */
-	const char *cur_name;
+	char *cur_name;		/* a copy: the input layer frees names */
 	int cur_multi;
 	/* overall */
 	int any;
@@ -345,6 +345,7 @@ input_done(struct state *s)
 		tool_puts(s->cur_name);
 		tool_puts("\n");
 	}
+	free(s->cur_name);
 	s->cur_name = NULL;
 	s->nsel = 0;
 }
@@ -367,7 +368,7 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		if (s->cur_name == NULL || strcmp(s->cur_name, src->name) != 0 ||
 		    src->index == 1) {
 			input_done(s);
-			s->cur_name = src->name;
+			s->cur_name = xstrdup(src->name);
 			s->cur_multi = src->multi;
 		}
 		eml_parser_reset(s->p);

@@ -214,6 +214,8 @@ msg_free(struct ctx *c)
 		eml_buf_free(&jp->loc);
 		eml_buf_free(&jp->value);
 		hdrs_free(&jp->headers);
+		/* a part whose PART_END never came still holds a context */
+		eml_sha256_free(&jp->sha);
 		free(jp);
 	}
 	c->all = c->root = NULL;
@@ -342,7 +344,9 @@ on_headers_end(struct jpart *jp, const struct eml_part *pt)
 	snprintf(jp->ctype, sizeof(jp->ctype), "%s", pt->ctype);
 	snprintf(jp->charset, sizeof(jp->charset), "%s", pt->charset);
 	jp->cte = pt->cte;
-	jp->is_multipart = starts(pt->ctype, "multipart/");
+	/* parser (issue 6): a multipart without a delimiter or without
+	 * boundary= is a leaf; the parser says which, at HEADERS_END */
+	jp->is_multipart = pt->is_multipart;
 	jp->is_message = pt->is_message;
 	/* Values are kept for text the selection may show: not for parts
 	 * declared attachments. */

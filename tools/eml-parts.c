@@ -250,8 +250,12 @@ handle(struct state *s, const struct eml_event *ev,
 		eml_buf_reset(&sl->cd_name);
 		eml_buf_reset(&sl->ct_name);
 		sl->size = 0;
-		if (s->want_sha)
+		if (s->want_sha) {
+			/* a slot's last part may have ended without its
+			 * PART_END (a cut input): drop its digest */
+			eml_sha256_free(&sl->sha);
 			eml_sha256_init(&sl->sha);
+		}
 		break;
 	case EML_EV_HEADER:
 		header(s, ev);
@@ -402,6 +406,7 @@ main(int argc, char **argv)
 	for (i = 0; i < s.nslots; i++) {
 		eml_buf_free(&s.slots[i].cd_name);
 		eml_buf_free(&s.slots[i].ct_name);
+		eml_sha256_free(&s.slots[i].sha);
 	}
 	free(s.slots);
 	eml_buf_free(&s.line);

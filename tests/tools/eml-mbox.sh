@@ -85,3 +85,7 @@ else
 	notok "write error reported (exit $RC)"
 fi
 expect_fail "modes exclude each other" 2 "" "$M" -c -d "$T" "$C/three.mbox"
+
+# A UTF-8 BOM before the first From_ line: still an mbox (issue 6)
+printf '\357\273\277From a@b Tue Dec  1 10:00:00 2026\nSubject: one\n\nx\n\nFrom c@d Tue Dec  1 10:00:00 2026\nSubject: two\n\ny\n' >"$T/bom.mbox"
+if [ "$("$M" -c "$T/bom.mbox")" = 2 ]; then ok "BOM before the first From_ line"; else notok "BOM before the first From_ line"; fi

@@ -1,0 +1,77 @@
+/*
+ * netopts.h - the connection options eml-smtp, eml-imap and eml-pop3
+ * share: URL or account, user and credentials (never on the command
+ * line), TLS options, -v trace, timeouts.  Tool side: may print, exit.
+ */
+#ifndef TOOLS_NETOPTS_H
+#define TOOLS_NETOPTS_H
+
+#include <getopt.h>
+
+#include "net/eml_net.h"
+
+enum {
+	NO_URL = 0x200, NO_ACCOUNT, NO_USER, NO_PWFILE, NO_PWCMD, NO_TOKCMD,
+	NO_AUTH, NO_CAFILE, NO_FINGERPRINT, NO_INSECURE, NO_NOTLS,
+	NO_TIMEOUT, NO_BIND, NO_ACCOUNTS_FILE, NO_NETRC_FILE, NO_CONNECT_TO
+};
+
+/* Entries for a getopt_long table (then -v is the tool's own). */
+#define NETOPTS_LONG \
+	{ "url", required_argument, NULL, NO_URL }, \
+	{ "account", required_argument, NULL, NO_ACCOUNT }, \
+	{ "user", required_argument, NULL, NO_USER }, \
+	{ "password-file", required_argument, NULL, NO_PWFILE }, \
+	{ "password-command", required_argument, NULL, NO_PWCMD }, \
+	{ "passwordeval", required_argument, NULL, NO_PWCMD }, \
+	{ "token-command", required_argument, NULL, NO_TOKCMD }, \
+	{ "auth", required_argument, NULL, NO_AUTH }, \
+	{ "cafile", required_argument, NULL, NO_CAFILE }, \
+	{ "fingerprint", required_argument, NULL, NO_FINGERPRINT }, \
+	{ "insecure", no_argument, NULL, NO_INSECURE }, \
+	{ "no-tls", no_argument, NULL, NO_NOTLS }, \
+	{ "timeout", required_argument, NULL, NO_TIMEOUT }, \
+	{ "bind", required_argument, NULL, NO_BIND }, \
+	{ "accounts-file", required_argument, NULL, NO_ACCOUNTS_FILE }, \
+	{ "netrc-file", required_argument, NULL, NO_NETRC_FILE }, \
+	{ "connect-to", required_argument, NULL, NO_CONNECT_TO }
+
+#define NETOPTS_USAGE \
+	"    [--url URL | --account NAME] [--user U]\n" \
+	"    [--password-file F | --password-command CMD | --token-command CMD]\n" \
+	"    [--auth MECH] [--cafile F] [--fingerprint sha256:HEX]... [--insecure]\n" \
+	"    [--no-tls] [--timeout SECS] [--bind ADDR] [--connect-to HOST] [-v]\n"
+
+struct netopts {
+	const char *url, *account, *user, *pwfile, *pwcmd, *tokcmd, *auth;
+	const char *cafile, *bind, *accounts_file, *netrc_file, *connect_to;
+	const char *pins[16];
+	size_t npins;
+	int no_tls, insecure, verbose;
+	unsigned timeout_ms;
+	/* filled by netopts_resolve */
+	struct eml_account acct;
+	int have_acct;
+	struct eml_url u;
+	char *secret;		/* password or token; NULL: no AUTH */
+	const char *login;	/* user name to log in as, or NULL */
+	int token;
+	const char *from;	/* the account's from address, or NULL */
+	char *netrc_user;	/* owned copy when the user came from netrc */
+	struct eml_trace trace;
+	struct eml_conn_opts co;
+};
+
+/* Take option c (one of NO_*); 1 taken, 0 not ours. */
+int netopts_option(struct netopts *n, int c, const char *arg);
+/* Resolve account, URL (or autoconfiguration from from_addr for SMTP),
+ * user and secret.  Prints what is wrong and returns a sysexits code, or
+ * 0. */
+int netopts_resolve(struct netopts *n, enum eml_proto_kind proto,
+    const char *from_addr);
+/* Connect (and for implicit TLS do the handshake).  NULL after printing
+ * the error; *exit_r gets the sysexits code. */
+struct eml_conn *netopts_connect(struct netopts *n, int *exit_r);
+void netopts_free(struct netopts *n);
+
+#endif
