@@ -291,7 +291,7 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 		eml_buf_reset(&c->tmp);
 		if (eml_node_decode(n, &c->tmp) != EML_OK)
 			eml_buf_reset(&c->tmp);
-		scan(c->tmp.data, c->tmp.len, &f);
+		scan(c->tmp.len > 0 ? c->tmp.data : "", c->tmp.len, &f);
 	} else {
 		memset(&f, 0, sizeof(f));
 	}
@@ -629,6 +629,9 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 	case TOOL_END:
 		if (c->failed)
 			return 1;
+		/* an empty message still has a buffer to point into */
+		if (c->msg.data == NULL)
+			xcheck(eml_buf_adds(&c->msg, ""));
 		if (c->o.inplace) {
 			if (src->in_mbox || strcmp(src->name,
 			    "(standard input)") == 0) {

@@ -323,7 +323,8 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		r = drain(s);
 		/* the same finding twice (a code the parser reports once per
 		 * part at one line) is printed once */
-		qsort(s->f, s->nf, sizeof(*s->f), cmp_finding);
+		if (s->nf > 1)
+			qsort(s->f, s->nf, sizeof(*s->f), cmp_finding);
 		for (i = 0; i < s->nf; i++)
 			if (i == 0 || cmp_finding(&s->f[i - 1], &s->f[i]) != 0)
 				emit(s, &s->f[i]);
