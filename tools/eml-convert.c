@@ -240,11 +240,14 @@ find(const char *h, size_t hl, const char *pat)
 static int
 find_boundary(const struct eml_node *n, char *out, size_t outsz)
 {
-	const char *p = n->preamble, *e = p + n->preamble_len, *nl;
+	/* the parser reads such a multipart as a leaf: its body */
+	const char *p = n->preamble != NULL ? n->preamble : n->body;
+	const char *e, *nl;
 	size_t k;
 
 	if (p == NULL)
 		return 0;
+	e = p + (n->preamble != NULL ? n->preamble_len : n->body_len);
 	for (; p < e; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
 			nl = e;
@@ -304,7 +307,8 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 			dkim_note(c, n, "Content-Transfer-Encoding");
 		}
 		/* the body's delimiters use another boundary */
-		if (pt->is_multipart && eml_defects_has(&pt->defects,
+		if (strncmp(pt->ctype, "multipart/", 10) == 0 &&
+		    eml_defects_has(&pt->defects,
 		    EML_D_BOUNDARY_NOT_FOUND) && find_boundary(n, b,
 		    sizeof(b))) {
 			rule(c, eml_edit_set_param(c->e, hs, "Content-Type",
