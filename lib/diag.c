@@ -126,6 +126,25 @@ static const struct {
 	    "CR, LF, NUL or markup in an address" },
 	[EML_D_ADDR_OBS_ROUTE] = { "addr-obs-route", EML_SEV_INFO,
 	    "obsolete route in an address (\"<@r:u@d>\")" },
+	/* lint.c: message-level checks */
+	[EML_D_FROM_MISSING] = { "from-missing", EML_SEV_CRIT,
+	    "no From field (RFC 5322 3.6 requires one)" },
+	[EML_D_DATE_MISSING] = { "date-missing", EML_SEV_CRIT,
+	    "no Date field (RFC 5322 3.6 requires one)" },
+	[EML_D_MSGID_MISSING] = { "msgid-missing", EML_SEV_WARN,
+	    "no Message-ID field (RFC 5322 3.6.4: SHOULD have one)" },
+	[EML_D_SUBJECT_MISSING] = { "subject-missing", EML_SEV_INFO,
+	    "no Subject field" },
+	[EML_D_HEADER_DUPLICATE] = { "header-duplicate", EML_SEV_CRIT,
+	    "a field RFC 5322 3.6 allows once appears again" },
+	[EML_D_BODY_LINE_LONG] = { "body-line-long", EML_SEV_WARN,
+	    "body line over 998 octets (RFC 5321 4.5.3.1.6)" },
+	[EML_D_BOUNDARY_PREFIX] = { "boundary-prefix", EML_SEV_CRIT,
+	    "boundary is a prefix of an enclosing one's or the reverse "
+	    "(RFC 2046 5.1.1)" },
+	[EML_D_BOUNDARY_IN_CONTENT] = { "boundary-in-content", EML_SEV_CRIT,
+	    "a line of a part starts with an enclosing boundary "
+	    "(RFC 2046 5.1.1)" },
 };
 
 const char *

@@ -138,6 +138,16 @@ enum eml_diag_code {
 	EML_D_ADDR_SPOOF,		/* "<a@x> <b@y>": which one is meant? */
 	EML_D_ADDR_CONTROL,		/* CR, LF, NUL or markup in an address */
 	EML_D_ADDR_OBS_ROUTE,		/* obsolete route "<@r:u@d>" */
+	/* Message-level checks (lint.c, eml_lint_*): only the whole
+	 * message shows them; the parser never reports these. */
+	EML_D_FROM_MISSING,		/* no From: (RFC 5322 3.6) */
+	EML_D_DATE_MISSING,		/* no Date: (RFC 5322 3.6) */
+	EML_D_MSGID_MISSING,		/* no Message-ID: (SHOULD, 3.6.4) */
+	EML_D_SUBJECT_MISSING,		/* no Subject: */
+	EML_D_HEADER_DUPLICATE,		/* a field 3.6 allows once, twice */
+	EML_D_BODY_LINE_LONG,		/* body line over 998 (5321 4.5.3.1.6) */
+	EML_D_BOUNDARY_PREFIX,		/* nested boundary prefix of another */
+	EML_D_BOUNDARY_IN_CONTENT,	/* "--outer..." line inside a part */
 	EML_D__COUNT
 };
 
@@ -1465,6 +1475,31 @@ int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
 void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */
 void eml_sha256_hex(const unsigned char d[32], char hex[65]);
+
+/* ------------------------------------------------------------------ */
+/* Message-level checks (lint.c): what only the whole message shows,   */
+/* added to the parser's own diagnostics.  Driven by parser events, in */
+/* memory bounded by the nesting depth, whatever the message size.     */
+
+struct eml_lint;
+/* Called once per finding; d (and d->section) is valid during the call
+ * only.  A nonzero return stops eml_lint_event, which returns it. */
+typedef int (*eml_lint_fn)(void *arg, const struct eml_diag *d);
+/* max_diags caps the findings of one message (0 = EML_DEFAULT_MAX_DIAGS).
+ * Returns NULL if out of memory. */
+struct eml_lint *eml_lint_new(unsigned max_diags);
+void eml_lint_free(struct eml_lint *l);
+/* Forget the message in progress (before the next message). */
+void eml_lint_reset(struct eml_lint *l);
+/* Give every event of one message, in order, from PART_BEGIN of the
+ * message to EML_EV_END (DIAG events are ignored: the caller has them).
+ * Findings come through fn as soon as they are known: the missing fields
+ * at the message's HEADERS_END, the others at the line concerned.
+ * Returns EML_OK, EML_ENOMEM or what fn returned. */
+int eml_lint_event(struct eml_lint *l, const struct eml_event *ev,
+    eml_lint_fn fn, void *arg);
+/* 1 if code is one of the message-level checks of lint.c. */
+int eml_diag_is_lint(enum eml_diag_code code);
 
 #ifdef __cplusplus
 }

@@ -90,6 +90,8 @@ check_all() {
 	need subunit libsubunit-dev have_pc libsubunit
 	need pcre2 libpcre2-dev have_pc libpcre2-8
 	need openssl libssl-dev have_pc openssl
+	# docs/cookbook.md's parallel export (tests/tools/cookbook.sh)
+	need parallel parallel have_cmd parallel
 	case $groups in
 	*bench*) need gmime libgmime-3.0-dev have_pc gmime-3.0 ;;
 	esac
