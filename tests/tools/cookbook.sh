@@ -11,7 +11,7 @@ J=$B/tests/tools/jget
 for s in "eml-lint --sarif -Wno-msgid-missing" "eml-convert --repair broken.eml | eml-lint" \
     "parallel --pipe --block 50M --recstart 'From ' eml-json" \
     "parallel -S :,host1,host2 --pipe" "xargs -P 4 -n 500" \
-    "eml-attach --strip --size +10M" "eml-extract -n '*.pdf' -d pdfs"; do
+    "eml-attach --strip --larger 10M" "eml-extract -n '*.pdf' -d pdfs"; do
 	grep -qF -- "$s" docs/cookbook.md || notok "cookbook.md has: $s"
 done
 
@@ -106,7 +106,7 @@ if [ -x "$B/eml-attach" ] && "$B/eml-attach" --help 2>&1 | grep -q -e --strip; t
 		head -c 11000000 /dev/zero | base64
 		printf '\n--b--\n'
 	} >"$T/big.eml"
-	eml-attach --strip --size +10M <"$T/big.eml" >"$T/stripped.eml"
+	eml-attach --strip --larger 10M <"$T/big.eml" >"$T/stripped.eml"
 	[ "$(wc -c <"$T/stripped.eml")" -lt 100000 ] && grep -q 'keep me' "$T/stripped.eml" &&
 	    ok "strip attachments over 10 MB" || notok "strip attachments over 10 MB"
 else
