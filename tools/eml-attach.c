@@ -490,7 +490,9 @@ strip_candidate(const struct opts *o, const struct eml_part *pt)
 {
 	if (pt->is_multipart || pt->is_uu_block || pt->depth == 0)
 		return 0;
-	if (!pt->is_attachment && !pt->is_message)
+	/* a Content-Type name= alone also names a file (mail clients show
+	 * such a part as an attachment) */
+	if (!pt->is_attachment && !pt->is_message && pt->filename[0] == '\0')
 		return 0;
 	if (o->type != NULL && !glob_ci(o->type, pt->ctype))
 		return 0;
