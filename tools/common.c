@@ -2,6 +2,7 @@
  * common.c - the input loop and small helpers shared by the eml-* tools.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -778,4 +779,21 @@ tool_run(int argc, char **argv, tool_src_fn fn, void *arg)
 			rc = TOOL_EXIT_FAIL;
 	free(r.buf);
 	return rc;
+}
+
+int
+tool_glob_ci(const char *glob, const char *s)
+{
+	char g[1024], t[1024];
+	size_t i;
+
+	snprintf(g, sizeof(g), "%s", glob);
+	snprintf(t, sizeof(t), "%s", s);
+	for (i = 0; g[i] != '\0'; i++)
+		if (g[i] >= 'A' && g[i] <= 'Z')
+			g[i] += 32;
+	for (i = 0; t[i] != '\0'; i++)
+		if (t[i] >= 'A' && t[i] <= 'Z')
+			t[i] += 32;
+	return fnmatch(g, t, 0) == 0;
 }

@@ -186,4 +186,9 @@ void emlt_sandbox_probe(void);
  * \u{XXXX}; invalid bytes become \xHH; a backslash becomes \\. */
 void tool_escape(const char *s, size_t len, struct eml_buf *out);
 
+/* fnmatch(3) without case for ASCII letters ("*.pdf" finds "A.PDF"),
+ * for the tools' -t and -n globs; pattern and name are cut at 1023
+ * bytes.  1 if s matches. */
+int tool_glob_ci(const char *glob, const char *s);
+
 #endif /* TOOLS_COMMON_H */

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,23 +464,6 @@ struct strip {
 	struct eml_buf note;
 };
 
-static int
-glob_ci(const char *glob, const char *s)
-{
-	char g[1024], t[1024];
-	size_t i;
-
-	snprintf(g, sizeof(g), "%s", glob);
-	snprintf(t, sizeof(t), "%s", s);
-	for (i = 0; g[i] != '\0'; i++)
-		if (g[i] >= 'A' && g[i] <= 'Z')
-			g[i] += 32;
-	for (i = 0; t[i] != '\0'; i++)
-		if (t[i] >= 'A' && t[i] <= 'Z')
-			t[i] += 32;
-	return fnmatch(g, t, 0) == 0;
-}
-
 /* An attachment --strip may remove: a part with a file name or an
  * attachment disposition, or a forwarded message; not a uuencode block
  * (it has no delimiter of its own to replace). */
@@ -494,10 +476,10 @@ strip_candidate(const struct opts *o, const struct eml_part *pt)
 	 * such a part as an attachment) */
 	if (!pt->is_attachment && !pt->is_message && pt->filename[0] == '\0')
 		return 0;
-	if (o->type != NULL && !glob_ci(o->type, pt->ctype))
+	if (o->type != NULL && !tool_glob_ci(o->type, pt->ctype))
 		return 0;
 	if (o->name_glob != NULL && (pt->filename[0] == '\0' ||
-	    !glob_ci(o->name_glob, pt->filename)))
+	    !tool_glob_ci(o->name_glob, pt->filename)))
 		return 0;
 	return 1;
 }

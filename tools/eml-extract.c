@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,24 +117,6 @@ stdout_sink(void)
 	return s;
 }
 
-/* fnmatch without case for ASCII letters ("*.pdf" finds "A.PDF"). */
-static int
-glob_match(const char *glob, const char *s)
-{
-	char g[1024], t[1024];
-	size_t i;
-
-	snprintf(g, sizeof(g), "%s", glob);
-	snprintf(t, sizeof(t), "%s", s);
-	for (i = 0; g[i] != '\0'; i++)
-		if (g[i] >= 'A' && g[i] <= 'Z')
-			g[i] += 32;
-	for (i = 0; t[i] != '\0'; i++)
-		if (t[i] >= 'A' && t[i] <= 'Z')
-			t[i] += 32;
-	return fnmatch(g, t, 0) == 0;
-}
-
 static int
 is_text(const struct eml_part *pt)
 {
@@ -155,10 +136,10 @@ selected(const struct state *s, const struct eml_part *pt)
 		if (i == s->nsections)
 			return 0;
 	}
-	if (s->type_glob != NULL && !glob_match(s->type_glob, pt->ctype))
+	if (s->type_glob != NULL && !tool_glob_ci(s->type_glob, pt->ctype))
 		return 0;
 	if (s->name_glob != NULL && (pt->filename[0] == '\0' ||
-	    !glob_match(s->name_glob, pt->filename)))
+	    !tool_glob_ci(s->name_glob, pt->filename)))
 		return 0;
 	/* RFC 8621 4.1.4's attachments, roughly: what is not body text */
 	if (s->attachments && !(pt->is_attachment || pt->is_uu_block ||
