@@ -373,11 +373,12 @@ dec_avx512(struct eml_b64_dec *s, const unsigned char **pp,
 	const __m512i ws = _mm512_set1_epi8((char)C_WS);
 	const __m512i nl = _mm512_set1_epi8('\n');
 	const __m512i eq = _mm512_set1_epi8('=');
+	const __m512i cr = _mm512_set1_epi8('\r');
 	unsigned char tmp[64];
 	__m512i v, t, cur, nc, idx, all;
 	uint64_t A, N, W, P, B, hi, S, stop, M, garbage = 0;
 	unsigned len, c, k, q;
-	int bol = s->bol, started = s->started;
+	int bol = s->bol, started = s->started, resync;
 
 	if (end - p < 64)
 		return o;
@@ -401,7 +402,24 @@ dec_avx512(struct eml_b64_dec *s, const unsigned char **pp,
 		P = _mm512_cmpeq_epi8_mask(v, eq);
 		B = ~(A | W | P);
 		q = 64;
-		if (P | B) {
+		resync = 0;
+		if (!(P | B) && N != 0 && !((W & ~N) &
+		    ~_mm512_cmpeq_epi8_mask(v, cr))) {
+			/*
+			 * A clean block with a line end: if the groups are
+			 * whole after its last LF, hand the lines after it
+			 * back to dec_lines, which takes them without
+			 * compaction.
+			 */
+			k = 64 - (unsigned)__builtin_clzll(N);
+			if ((len + (unsigned)__builtin_popcountll(A &
+			    below(k))) % 4 == 0) {
+				q = k;
+				A &= below(q);
+				N &= below(q);
+				resync = 1;
+			}
+		} else if (P | B) {
 			stop = P;
 			/* Garbage where the data has begun: 1s after the
 			 * first alphabet byte, or all if it began before. */
@@ -438,7 +456,7 @@ dec_avx512(struct eml_b64_dec *s, const unsigned char **pp,
 		M = A | N;
 		if (M)
 			bol = (int)((N >> (63 - __builtin_clzll(M))) & 1);
-		if (q < 64) {
+		if (q < 64 || resync) {
 			p += q;
 			break;
 		}
@@ -457,6 +475,194 @@ dec_avx512(struct eml_b64_dec *s, const unsigned char **pp,
 	*pp = p;
 	return o;
 }
+
+/*
+ * Clean MIME lines, the common case (RFC 2045 6.8: encoders write lines
+ * of at most 76 characters, nearly always all of one length, a multiple
+ * of 4): a line of L alphabet bytes and its CRLF or LF decodes to 3L/4
+ * bytes with no compaction at all.  The first line of a run is measured
+ * (line_one); the lines after it are assumed to have the same layout,
+ * checked with one compare per 64 bytes against the expected positions
+ * of the non-alphabet bytes and the expected line end, and decoded with
+ * fixed masks (line_run).  The next line's address does not depend on
+ * this one's contents, so the loop is not bound by the latency of the
+ * lookups, as the compacting kernel is.
+ *
+ * Runs only with no sextet pending (s->nacc == 0), so that groups start
+ * at the line's first byte.  The bytes taken are alphabet bytes, CR
+ * before LF, and LF: dec_byte's rule for them is bol = 0 and started =
+ * 1, nothing, bol = 1, which the caller applies (a run always ends
+ * after an LF).  Anything else ('=', blanks, garbage, a line whose
+ * length is not a multiple of 4) stops the run in front of its line.
+ */
+
+/* Non-alphabet lanes of a 64-byte vector v whose lookup through dtab is
+ * t (bit 7 of either: the lookup only sees the low 7 bits). */
+#define B64_NONALPHA(v, t) _mm512_movepi8_mask(_mm512_or_si512((v), (t)))
+
+__attribute__((target(B64_AVX512)))
+static inline __m512i
+pack48(__m512i t)
+{
+	const __m512i mul1 = _mm512_set1_epi32(0x01400140);
+	const __m512i mul2 = _mm512_set1_epi32(0x00011000);
+
+	t = _mm512_madd_epi16(_mm512_maddubs_epi16(t, mul1), mul2);
+	return _mm512_permutexvar_epi8(_mm512_loadu_si512(pack64), t);
+}
+
+/*
+ * One line at p of up to 124 alphabet bytes (a multiple of 4) and its
+ * line end, decoded to o.  Returns the bytes consumed (0: not such a
+ * line) and sets *len_r to the alphabet bytes, *eol_r to 1 or 2.
+ */
+__attribute__((target(B64_AVX512)))
+static size_t
+line_one(const unsigned char *p, const unsigned char *end, unsigned char *o,
+    unsigned *len_r, unsigned *eol_r)
+{
+	const __m512i lut0 = _mm512_loadu_si512(dtab);
+	const __m512i lut1 = _mm512_loadu_si512(dtab + 64);
+	size_t avail = (size_t)(end - p);
+	uint64_t m0, m1, na0, na1 = ~(uint64_t)0;
+	__m512i v0, v1 = _mm512_setzero_si512(), t0, t1 = v1;
+	unsigned k, e;
+
+	m0 = below(avail < 64 ? (unsigned)avail : 64);
+	v0 = _mm512_maskz_loadu_epi8(m0, p);
+	t0 = _mm512_permutex2var_epi8(lut0, v0, lut1);
+	na0 = B64_NONALPHA(v0, t0) | ~m0;
+	if (na0 != 0) {
+		k = (unsigned)__builtin_ctzll(na0);
+	} else {
+		if (avail <= 64)
+			return 0;
+		m1 = below(avail - 64 < 64 ? (unsigned)(avail - 64) : 64);
+		v1 = _mm512_maskz_loadu_epi8(m1, p + 64);
+		t1 = _mm512_permutex2var_epi8(lut0, v1, lut1);
+		na1 = B64_NONALPHA(v1, t1) | ~m1;
+		if (na1 == 0)
+			return 0;
+		k = 64 + (unsigned)__builtin_ctzll(na1);
+	}
+	if (k % 4 != 0 || k >= avail)
+		return 0;
+	if (p[k] == '\n')
+		e = 1;
+	else if (p[k] == '\r' && k + 1 < avail && p[k + 1] == '\n')
+		e = 2;
+	else
+		return 0;
+	if (k >= 64) {
+		_mm512_mask_storeu_epi8(o, below(48), pack48(t0));
+		_mm512_mask_storeu_epi8(o + 48, below((k - 64) / 4 * 3),
+		    pack48(t1));
+	} else {
+		_mm512_mask_storeu_epi8(o, below(k / 4 * 3), pack48(t0));
+	}
+	*len_r = k;
+	*eol_r = e;
+	return k + e;
+}
+
+/*
+ * Lines of exactly len alphabet bytes and an eol-byte line end from p
+ * on; returns the bytes consumed (whole lines).  All masks are fixed
+ * for the run: m0/m1 the bytes of a line in its first and second
+ * vector, e0/e1 where the line end must be, pat0/pat1 what it must be.
+ */
+__attribute__((target(B64_AVX512)))
+static size_t
+line_run(const unsigned char *p, const unsigned char *end, unsigned char *o,
+    unsigned len, unsigned eol, unsigned char **o_r)
+{
+	const __m512i lut0 = _mm512_loadu_si512(dtab);
+	const __m512i lut1 = _mm512_loadu_si512(dtab + 64);
+	const unsigned char *p0 = p;
+	unsigned char pat[128];
+	unsigned stride = len + eol, nb0, nb1;
+	uint64_t m0, m1, e0, e1, s0, s1, bad;
+	__m512i pat0, pat1, v0, v1, t0, t1;
+
+	memset(pat, 0, sizeof(pat));
+	if (eol == 2)
+		pat[len] = '\r';
+	pat[stride - 1] = '\n';
+	pat0 = _mm512_loadu_si512(pat);
+	pat1 = _mm512_loadu_si512(pat + 64);
+	m0 = below(stride < 64 ? stride : 64);
+	m1 = stride > 64 ? below(stride - 64) : 0;
+	e0 = m0 & ~below(len < 64 ? len : 64);
+	e1 = m1 & ~below(len > 64 ? len - 64 : 0);
+	nb0 = (len < 64 ? len : 64) / 4 * 3;
+	nb1 = len > 64 ? (len - 64) / 4 * 3 : 0;
+	s0 = below(nb0);
+	s1 = below(nb1);
+	if (stride <= 64) {
+		while ((size_t)(end - p) >= stride) {
+			_mm_prefetch((const char *)p + 1536, _MM_HINT_T0);
+			v0 = _mm512_maskz_loadu_epi8(m0, p);
+			t0 = _mm512_permutex2var_epi8(lut0, v0, lut1);
+			bad = ((B64_NONALPHA(v0, t0) & m0) ^ e0) |
+			    _mm512_mask_cmpneq_epi8_mask(e0, v0, pat0);
+			if (bad)
+				break;
+			_mm512_mask_storeu_epi8(o, s0, pack48(t0));
+			o += nb0;
+			p += stride;
+		}
+	} else {
+		while ((size_t)(end - p) >= stride) {
+			_mm_prefetch((const char *)p + 1536, _MM_HINT_T0);
+			_mm_prefetch((const char *)p + 1600, _MM_HINT_T0);
+			v0 = _mm512_loadu_si512(p);
+			v1 = _mm512_maskz_loadu_epi8(m1, p + 64);
+			t0 = _mm512_permutex2var_epi8(lut0, v0, lut1);
+			t1 = _mm512_permutex2var_epi8(lut0, v1, lut1);
+			bad = (B64_NONALPHA(v0, t0) ^ e0) |
+			    ((B64_NONALPHA(v1, t1) & m1) ^ e1) |
+			    _mm512_mask_cmpneq_epi8_mask(e0, v0, pat0) |
+			    _mm512_mask_cmpneq_epi8_mask(e1, v1, pat1);
+			if (bad)
+				break;
+			_mm512_mask_storeu_epi8(o, s0, pack48(t0));
+			_mm512_mask_storeu_epi8(o + nb0, s1, pack48(t1));
+			o += nb0 + nb1;
+			p += stride;
+		}
+	}
+	*o_r = o;
+	return (size_t)(p - p0);
+}
+
+/* Clean lines from *pp on, as many as there are; the state update for
+ * what was taken (see above). */
+__attribute__((target(B64_AVX512)))
+static unsigned char *
+dec_lines(struct eml_b64_dec *s, const unsigned char **pp,
+    const unsigned char *end, unsigned char *o)
+{
+	const unsigned char *p = *pp;
+	unsigned len, eol;
+	size_t n;
+	int any = 0, alpha = 0;
+
+	while ((n = line_one(p, end, o, &len, &eol)) > 0) {
+		any = 1;
+		alpha |= len > 0;
+		p += n;
+		o += len / 4 * 3;
+		p += line_run(p, end, o, len, eol, &o);
+	}
+	if (any) {
+		s->bol = 1;
+		if (alpha)
+			s->started = 1;
+	}
+	*pp = p;
+	return o;
+}
+
 #endif /* B64_X86 */
 
 /* A byte after the end of the data: only the padding still owed and
@@ -560,9 +766,15 @@ eml_b64_dec_step(struct eml_b64_dec *s, const void *in, size_t len,
 		}
 #ifdef B64_X86
 		if (impl == IMPL_AVX512) {
-			o = dec_avx512(s, &p, end, o);
-			if (p >= end)
-				break;
+			/* Clean lines first, the compacting kernel for the
+			 * rest; the scalar loop only where neither moves. */
+			p0 = p;
+			if (s->nacc == 0)
+				o = dec_lines(s, &p, end, o);
+			if (p == p0)
+				o = dec_avx512(s, &p, end, o);
+			if (p != p0)
+				continue;
 		}
 #endif
 		if (s->nacc == 0) {

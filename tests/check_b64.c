@@ -579,6 +579,57 @@ START_TEST(test_impl_name)
 }
 END_TEST
 
+/*
+ * Line layouts for the AVX-512 clean-line path (lib/b64.c dec_lines),
+ * which takes lines of one length (a multiple of 4, up to 124) with
+ * fixed masks: every length from 0 to 132 with LF and CRLF, clean, with
+ * one byte of one line changed (padding, a blank, garbage, a lone CR or
+ * LF, a high byte), with a line one group shorter or longer, with a
+ * padded last line and a footer.  Chunk sizes up to a line and a bit,
+ * so that chunks end at every offset of a line.
+ */
+static const unsigned char line_bytes[] = { '=', ' ', '!', '\r', '\n',
+    0x80, '\t', 'A' };
+
+START_TEST(test_line_layouts)
+{
+	unsigned llen = (unsigned)_i % 133, crlf = (unsigned)_i / 133, v;
+	unsigned char in[1700];
+	size_t len, i, j, nl, maxchunk, at;
+
+	maxchunk = llen + 4;
+	for (v = 0; v < 3 + 2 * sizeof(line_bytes); v++) {
+		len = 0;
+		for (nl = 0; nl < 9 && len + llen + 8 < sizeof(in) - 40;
+		    nl++) {
+			j = llen;
+			if (v == 1 && nl == 4)
+				j = llen >= 4 ? llen - 4 : 0;
+			if (v == 2 && nl == 4)
+				j = llen + 4;
+			for (i = 0; i < j; i++)
+				in[len++] = (unsigned char)alpha[rnd() % 64];
+			if (crlf)
+				in[len++] = '\r';
+			in[len++] = '\n';
+		}
+		if (v >= 3 && len > 0) {
+			/* One byte of the fifth line, or its first line end
+			 * byte (a CR for LF, an LF for CR...). */
+			at = (llen + 1 + crlf) * 4;
+			at += v % 2 ? llen : rnd() % (llen + 1 + crlf);
+			if (at < len)
+				in[at] = line_bytes[(v - 3) / 2];
+		}
+		if (v == 0) {
+			memcpy(in + len, "QUI=\n-- \nlist footer\n", 21);
+			len += 21;
+		}
+		compare_all(in, len, maxchunk);
+	}
+}
+END_TEST
+
 /* GMime's codec vectors: photo.b64 is photo.jpg in 76-column lines. */
 START_TEST(test_gmime_photo)
 {
@@ -670,6 +721,7 @@ eml_b64_suite(void)
 	tcase_add_loop_test(tc, test_every_byte, 0, 256);
 	tcase_add_loop_test(tc, test_events, 0, 26);
 	tcase_add_test(tc, test_garbage_heavy);
+	tcase_add_loop_test(tc, test_line_layouts, 0, 2 * 133);
 	tcase_add_loop_test(tc, test_encode_roundtrip, 0, 3);
 	tcase_add_test(tc, test_line_len);
 	tcase_add_test(tc, test_buf_limit);
