@@ -4,7 +4,8 @@
  * same counters (base64: garbage, trailing text, bad padding); the
  * encoders round-trip; the body checker (bodycheck.c) reports the same
  * for any chunking, within its budget, and agrees with the base64
- * decoder's counters.  The first byte picks the codec and the chunk.
+ * decoder's counters; every base64 and QP path (scalar, SIMD) gives the
+ * same.  The first byte picks the codec and the chunk.
  */
 #include "fuzz.h"
 #include "eml_priv.h"
@@ -108,6 +109,31 @@ b64_counters(const uint8_t *in, size_t len, size_t chunk, int impl,
 	return n;
 }
 
+/* In lib/qp.c, for tests: 1 scalar, 2 SSE2, 3 AVX-512. */
+void emli_qp_force_impl(int impl);
+
+/* QP in chunks through one path; returns the output size, *bad the
+ * bad escapes counted. */
+static size_t
+qp_path(const uint8_t *in, size_t len, size_t chunk, int impl,
+    uint64_t *bad, char *out)
+{
+	struct eml_qp_dec d;
+	size_t pos = 0, n = 0, k;
+
+	emli_qp_force_impl(impl);
+	eml_qp_dec_init(&d);
+	while (pos < len) {
+		k = len - pos < chunk ? len - pos : chunk;
+		n += eml_qp_dec_step(&d, in + pos, k, out + n);
+		pos += k;
+	}
+	n += eml_qp_dec_finish(&d, out + n);
+	emli_qp_force_impl(0);
+	*bad = d.bad;
+	return n;
+}
+
 static size_t
 decode(enum eml_cte cte, const uint8_t *in, size_t len, size_t chunk,
     char *out)
@@ -170,6 +196,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					FUZZ_CHECK(s1.garbage == s2.garbage &&
 					    s1.trailing == s2.trailing &&
 					    s1.badpad == s2.badpad);
+				}
+			}
+		}
+		if (cte == EML_CTE_QP) {
+			/* The scalar, SSE2 and AVX-512 paths, the same way. */
+			size_t chunks[3] = { chunk, 60 + chunk,
+			    size ? size : 1 };
+			uint64_t bad1, bad2;
+			int impl, c;
+
+			FUZZ_CHECK(qp_path(data, size, size ? size : 1, 1,
+			    &bad1, a) == na);
+			for (impl = 1; impl <= 3; impl++) {
+				for (c = 0; c < 3; c++) {
+					nb = qp_path(data, size, chunks[c],
+					    impl, &bad2, b);
+					FUZZ_CHECK(na == nb &&
+					    memcmp(a, b, na) == 0 &&
+					    bad1 == bad2);
 				}
 			}
 		}

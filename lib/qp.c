@@ -17,6 +17,19 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define QP_X86 1
+#include <immintrin.h>
+#endif
+
+/* Only tests and the benchmark call this; not public.  0 auto, 1 scalar
+ * (no vector code at all), 2 SSE2 runs only, 3 AVX-512 blocks. */
+void emli_qp_force_impl(int impl);
+
+enum { QP_AUTO, QP_SCALAR, QP_SSE2, QP_AVX512 };
+
+static int qp_forced = QP_AUTO;
 
 /*
  * Trailing whitespace is held, so its length is capped: a run longer than
@@ -42,6 +55,163 @@ static const signed char hexval[256] = {
 		    (hexval[(p)[2]] - 1)))
 
 static const char hexdig[] = "0123456789ABCDEF";
+
+#ifdef QP_X86
+#define QP_TARGET "avx512f,avx512bw,avx512vbmi2,popcnt,bmi,lzcnt"
+
+static int
+have_avx512(void)
+{
+	return __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vbmi2");
+}
+#endif
+
+static int
+qp_impl(void)
+{
+	int i = qp_forced;
+
+#ifdef QP_X86
+	if (i == QP_AUTO)
+		return have_avx512() ? QP_AVX512 : QP_SSE2;
+	if (i == QP_AVX512 && !have_avx512())
+		return QP_SSE2;
+	return i;
+#else
+	return i == QP_SCALAR ? QP_SCALAR : QP_SSE2;
+#endif
+}
+
+void
+emli_qp_force_impl(int impl)
+{
+	if (impl < QP_AUTO || impl > QP_AVX512)
+		impl = QP_AUTO;
+	qp_forced = impl;
+}
+
+#ifdef QP_X86
+/*
+ * AVX-512 blocks: 64 input bytes a step, with every escape ("=XX"), soft
+ * line break ("=" LF, "=" CRLF) and hard line end decoded in the vector
+ * unit, the bytes to drop (hex digits, soft breaks) compressed out
+ * (VBMI2 vpcompressb) and 64 bytes stored.  A block is taken up to its
+ * first byte that needs scan()'s judgement:
+ *  - a '=' that is neither an escape nor a soft break (bad, or blanks
+ *    after it: RFC 2045 6.7 rule 3 for soft breaks);
+ *  - a hard LF with a blank before it, or before its CR (rule 3: the
+ *    trailing blanks are deleted): the block stops after the last byte
+ *    before those blanks, so scan() sees the whole run;
+ *  - blanks or a CR ending the block, which may be trailing blanks of a
+ *    line end in the next block: the block stops in front of them.
+ * So the byte before each block is never a literal blank or CR, which
+ * makes an LF in lane 0 or 1 as safe as anywhere, and scan() resumes
+ * with its segment starting where a literal run began, as before.
+ * Returns where it stopped; the output never gets ahead of the input,
+ * so with 66 bytes left the 64-byte store stays inside the caller's
+ * EML_QP_DECODED_MAX room.
+ */
+__attribute__((target(QP_TARGET)))
+static const unsigned char *
+blocks_avx512(const unsigned char *p, const unsigned char *end,
+    unsigned char **op)
+{
+	const __m512i c_eq = _mm512_set1_epi8('='), c_lf = _mm512_set1_epi8('\n');
+	const __m512i c_cr = _mm512_set1_epi8('\r'), c_sp = _mm512_set1_epi8(' ');
+	const __m512i c_ht = _mm512_set1_epi8('\t'), c_0 = _mm512_set1_epi8('0');
+	const __m512i c_a = _mm512_set1_epi8('a'), c_20 = _mm512_set1_epi8(0x20);
+	const __m512i c_9 = _mm512_set1_epi8(9), c_5 = _mm512_set1_epi8(5);
+	const __m512i c_0f = _mm512_set1_epi8(0x0f);
+	const __m512i c_f0 = _mm512_set1_epi8((char)0xf0);
+	unsigned char *o = *op;
+	__m512i v, v1, v2, n1, n2, dec;
+	uint64_t E, N, R, W, D1, L1, H1, L2, H2, F1, F2, F2b, esc, s1, s2;
+	uint64_t drop, badeq, badlf, x, wr, keep;
+	unsigned cut, adv, c65;
+
+	while (end - p >= 66) {
+		/* As in b64.c: big bodies come from memory. */
+		_mm_prefetch((const char *)p + 1024, _MM_HINT_T0);
+		v = _mm512_loadu_si512(p);
+		v1 = _mm512_loadu_si512(p + 1);
+		v2 = _mm512_loadu_si512(p + 2);
+		E = _mm512_cmpeq_epi8_mask(v, c_eq);
+		N = _mm512_cmpeq_epi8_mask(v, c_lf);
+		R = _mm512_cmpeq_epi8_mask(v, c_cr);
+		W = _mm512_cmpeq_epi8_mask(v, c_sp) |
+		    _mm512_cmpeq_epi8_mask(v, c_ht);
+		/* Hex digits of v1 (p[1..64]): digits, and letters of
+		 * either case (lenient, as hexval). */
+		D1 = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v1, c_0), c_9);
+		L1 = _mm512_cmple_epu8_mask(_mm512_sub_epi8(
+		    _mm512_or_si512(v1, c_20), c_a), c_5);
+		H1 = D1 | L1;
+		/* The same for v2 = p[2..65] is v1's shifted, plus p[65]. */
+		c65 = p[65];
+		H2 = H1 >> 1 | (uint64_t)(hexval[c65] != 0) << 63;
+		L2 = L1 >> 1 | (uint64_t)(hexval[c65] > 10) << 63;
+		esc = E & H1 & H2;
+		F1 = _mm512_cmpeq_epi8_mask(v1, c_lf);
+		F2 = _mm512_cmpeq_epi8_mask(v1, c_cr);
+		F2b = _mm512_cmpeq_epi8_mask(v2, c_lf);
+		s1 = E & F1;
+		s2 = E & F2 & F2b;
+		badeq = E & ~(esc | s1 | s2);
+		drop = esc << 1 | esc << 2 | s1 | s1 << 1 | s2 | s2 << 1 |
+		    s2 << 2;
+		/* Hard line ends with a blank before them or their CR. */
+		N &= ~drop;
+		badlf = N & (W << 1 | (R & W << 1) << 1);
+		cut = 64;
+		adv = 0;
+		if (badeq | badlf) {
+			x = badeq | badlf;
+			cut = (unsigned)__builtin_ctzll(x);
+			if (!(badeq & x & -x)) {
+				/* Stop after the last byte before the
+				 * blanks (and CR) in front of that LF. */
+				x = ~(W | R) & ((x & -x) - 1);
+				cut = x ? 64 - (unsigned)__builtin_clzll(x) : 0;
+			}
+		} else {
+			/* Blanks or CR (not dropped) at the block's end. */
+			wr = (W | R) & ~drop;
+			if (wr >> 63) {
+				x = ~wr;
+				cut = x ? 64 - (unsigned)__builtin_clzll(x) : 0;
+			} else {
+				/* Escapes and soft breaks reaching past it. */
+				adv = (unsigned)((esc | s2) >> 63) * 2 +
+				    (unsigned)((s1 >> 63) | ((esc | s2) >>
+				    62 & 1));
+			}
+		}
+		if (cut == 0)
+			break;
+		keep = ~drop & (cut >= 64 ? ~(uint64_t)0 :
+		    ((uint64_t)1 << cut) - 1);
+		/* Nibbles: the low 4 bits, + 9 for letters. */
+		n1 = _mm512_mask_add_epi8(_mm512_and_si512(v1, c_0f), L1,
+		    _mm512_and_si512(v1, c_0f), c_9);
+		n2 = _mm512_mask_add_epi8(_mm512_and_si512(v2, c_0f), L2,
+		    _mm512_and_si512(v2, c_0f), c_9);
+		dec = _mm512_or_si512(_mm512_and_si512(_mm512_slli_epi16(n1,
+		    4), c_f0), n2);
+		v = _mm512_mask_mov_epi8(v, esc, dec);
+		_mm512_storeu_si512(o, _mm512_maskz_compress_epi8(keep, v));
+		o += __builtin_popcountll(keep);
+		p += cut + adv;
+		/* scan() judges what stopped the block; blanks at its
+		 * end are only deferred to the next one. */
+		if (badeq | badlf)
+			break;
+	}
+	*op = o;
+	return p;
+}
+#endif
 
 void
 eml_qp_dec_init(struct eml_qp_dec *s)
@@ -134,7 +304,7 @@ bad:
  * runs ahead of the bytes scanned and 16 more input bytes exist.
  */
 static inline const unsigned char *
-run(const struct eml_qp_dec *s, const unsigned char *p,
+run(const struct eml_qp_dec *s, int impl, const unsigned char *p,
     const unsigned char *end, unsigned char **op, const unsigned char **segp)
 {
 	unsigned char *o = *op;
@@ -162,7 +332,7 @@ run(const struct eml_qp_dec *s, const unsigned char *p,
 	}
 	for (;;) {
 #ifdef __SSE2__
-		while (end - p >= 16) {
+		while (impl != QP_SCALAR && end - p >= 16) {
 			v = _mm_loadu_si128((const __m128i *)(const void *)p);
 			m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
 			    _mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, lf)));
@@ -228,9 +398,14 @@ scan(struct eml_qp_dec *s, const unsigned char *p, const unsigned char *end,
 {
 	const unsigned char *seg, *q, *t, *u;
 	unsigned char *o = *op;
+	int impl = s->rfc2047 ? QP_SCALAR : qp_impl();
 
 	while (p < end) {
-		q = run(s, p, end, &o, &seg);
+#ifdef QP_X86
+		if (impl == QP_AVX512)
+			p = blocks_avx512(p, end, &o);
+#endif
+		q = run(s, impl, p, end, &o, &seg);
 		if (q == end) {
 			/*
 			 * No line end seen: the trailing blanks (and a CR

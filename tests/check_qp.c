@@ -10,6 +10,11 @@
 #include "eml.h"
 #include "check_util.h"
 
+/* In lib/qp.c: 0 auto, 1 scalar, 2 SSE2, 3 AVX-512 (a path the CPU
+ * lacks runs the SSE2 one).  The paths must agree byte for byte. */
+void emli_qp_force_impl(int impl);
+#define NIMPL	3
+
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint32_t
@@ -120,15 +125,86 @@ START_TEST(test_vectors)
 	size_t len = strlen(in), olen, chunk;
 	unsigned char *o;
 	uint64_t bad;
+	int impl;
 
-	for (chunk = 0; chunk <= len + 1; chunk++) {
-		o = dec_chunked(in, len, chunk, vec[_i].rfc2047, &olen, &bad);
-		ck_assert_msg(olen == strlen(exp) && memcmp(o, exp, olen) == 0,
-		    "vector %d chunk %zu: got \"%.*s\"", _i, chunk, (int)olen,
-		    (const char *)o);
-		ck_assert_uint_eq(bad, vec[_i].bad);
-		free(o);
+	for (impl = 1; impl <= NIMPL; impl++) {
+		emli_qp_force_impl(impl);
+		for (chunk = 0; chunk <= len + 1; chunk++) {
+			o = dec_chunked(in, len, chunk, vec[_i].rfc2047, &olen,
+			    &bad);
+			ck_assert_msg(olen == strlen(exp) &&
+			    memcmp(o, exp, olen) == 0,
+			    "vector %d impl %d chunk %zu: got \"%.*s\"", _i,
+			    impl, chunk, (int)olen, (const char *)o);
+			ck_assert_uint_eq(bad, vec[_i].bad);
+			free(o);
+		}
 	}
+	emli_qp_force_impl(0);
+}
+END_TEST
+
+/*
+ * The scalar, SSE2 and AVX-512 paths on QP text built from every kind of
+ * piece the vector blocks judge (escapes in both cases, bad ones, soft
+ * breaks with LF and CRLF and with blanks after the '=', hard line ends
+ * with and without trailing blanks, lone CRs, long blank runs, 8-bit
+ * bytes) between literal runs long enough for whole blocks: the same
+ * output and the same bad count, for chunk sizes that put the chunk
+ * edges at every offset of a block.  The reference is the scalar path
+ * decoding the whole input.
+ */
+START_TEST(test_paths_agree)
+{
+	static const char *const pieces[] = {
+		"=", "=4", "=41", "=4G", "= ", "=\r", "=\r\n", "=\n", " ",
+		"\t", "\r", "\n", "\r\n", "=3D", "=e9", "=C3=A9", "=c3=a9",
+		"  =\n", "xyz ", "=  \r\n", " \n", "\t\r\n", " \r", "==41",
+		"=\r\r\n", "=4\n", "\x80\xff", "= \t\n", "\n\n", "=F0=9F=99=82",
+	};
+	static const char text[] =
+	    "Proposal benchmark e.g. if customer meeting which travel on";
+	static const size_t chunks[] = { 1, 2, 3, 5, 16, 63, 64, 65, 66, 67,
+	    100, 129, 200, 1000 };
+	char buf[6000];
+	unsigned char *ref, *o;
+	size_t len, j, n, c, rlen, olen;
+	uint64_t rbad, bad;
+	int impl;
+
+	len = 0;
+	while (len < 5000) {
+		j = rnd() % (sizeof(pieces) / sizeof(pieces[0]));
+		if (rnd() % 40 == 0) {
+			n = 60 + rnd() % 40;
+			memset(buf + len, rnd() % 2 ? ' ' : '\t', n);
+			len += n;
+		}
+		n = strlen(pieces[j]);
+		memcpy(buf + len, pieces[j], n);
+		len += n;
+		/* Literal text of 0..119 bytes, often none (dense). */
+		n = _i % 2 ? rnd() % 120 : rnd() % 4 * (rnd() % 30);
+		for (c = 0; c < n; c++)
+			buf[len + c] = text[(len + c) % (sizeof(text) - 1)];
+		len += n;
+	}
+	emli_qp_force_impl(1);
+	ref = dec_chunked(buf, len, 0, 0, &rlen, &rbad);
+	for (impl = 1; impl <= NIMPL; impl++) {
+		emli_qp_force_impl(impl);
+		for (c = 0; c <= sizeof(chunks) / sizeof(chunks[0]); c++) {
+			o = dec_chunked(buf, len, c ? chunks[c - 1] : 0, 0,
+			    &olen, &bad);
+			if (olen != rlen || memcmp(o, ref, olen) != 0 ||
+			    bad != rbad)
+				ck_abort_msg("impl %d chunk %zu differs", impl,
+				    c ? chunks[c - 1] : 0);
+			free(o);
+		}
+	}
+	emli_qp_force_impl(0);
+	free(ref);
 }
 END_TEST
 
@@ -467,6 +543,7 @@ eml_qp_suite(void)
 	tcase_add_loop_test(tc, test_vectors, 0, (int)(sizeof(vec) /
 	    sizeof(vec[0])));
 	tcase_add_test(tc, test_chunk_invariant);
+	tcase_add_loop_test(tc, test_paths_agree, 0, 40);
 	tcase_add_test(tc, test_caps);
 	tcase_add_loop_test(tc, test_encode_roundtrip, 0, 4);
 	tcase_add_loop_test(tc, test_encode_vectors, 0, (int)(sizeof(enc) /

@@ -177,6 +177,25 @@ qp_emlkit(const struct input *in, struct out *o)
 	note(o, obuf, n);
 }
 
+/* In lib/qp.c (not public): 0 auto, 1 scalar, 2 SSE2, 3 AVX-512. */
+void emli_qp_force_impl(int impl);
+
+static void
+qp_emlkit_sse2(const struct input *in, struct out *o)
+{
+	emli_qp_force_impl(2);
+	qp_emlkit(in, o);
+	emli_qp_force_impl(0);
+}
+
+static void
+qp_emlkit_scalar(const struct input *in, struct out *o)
+{
+	emli_qp_force_impl(1);
+	qp_emlkit(in, o);
+	emli_qp_force_impl(0);
+}
+
 static void
 qp_gmime(const struct input *in, struct out *o)
 {
@@ -326,7 +345,11 @@ main(int argc, char **argv)
 	run("b64garb-gmime", b64_gmime, &garb, NULL, rounds);
 	free(garb.p);
 	run("qp-emlkit", qp_emlkit, &qp, NULL, rounds);
+	run("qp-emlkit-sse2", qp_emlkit_sse2, &qp, NULL, rounds);
+	run("qp-emlkit-scalar", qp_emlkit_scalar, &qp, NULL, rounds);
 	run("qp-gmime", qp_gmime, &qp, NULL, rounds);
+	run_win("qpcache-emlkit", qp_emlkit, &qp, WIN, NULL, rounds);
+	run_win("qpcache-gmime", qp_gmime, &qp, WIN, NULL, rounds);
 	free(b64.p);
 	free(qp.p);
 	g_mime_shutdown();
