@@ -7,7 +7,10 @@
  * chunks, rounds times, by emlkit (eml_b64_dec_step / eml_qp_dec_step)
  * and by GMime (g_mime_encoding_{base64,quoted}_decode_step); for base64
  * also by coreutils "base64 -d" reading the file (from the page cache)
- * and writing to /dev/null.  Prints one RESULT line per contestant with
+ * and writing to /dev/null.  Variants: the same text with CRLF line
+ * ends (b64crlf), with garbage (b64garb), and 1 MiB streams that stay
+ * in the L2 cache (b64cache, qpcache); "-avx2", "-sse2", "-scalar" are
+ * emlkit with that path forced, in the same run.  Prints one RESULT line per contestant with
  * the median wall and CPU times and the output size and byte sum (from
  * one untimed pass), which must agree; "out=0" for coreutils, whose
  * output is not seen.
@@ -142,6 +145,24 @@ dirty(const struct input *in, struct input *d)
 		d->p[n++] = in->p[i];
 		if (in->p[i] != '\n' && in->p[i] != '\r')
 			d->p[n++] = (unsigned char)junk[i % 6];
+	}
+	d->len = n;
+}
+
+/* The same text with CRLF line ends, as mail is on the wire. */
+static void
+crlf(const struct input *in, struct input *d)
+{
+	size_t i, n = 0;
+
+	if ((d->p = malloc(in->len * 2 + 1)) == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	for (i = 0; i < in->len; i++) {
+		if (in->p[i] == '\n')
+			d->p[n++] = '\r';
+		d->p[n++] = in->p[i];
 	}
 	d->len = n;
 }
@@ -338,6 +359,10 @@ main(int argc, char **argv)
 	    rounds);
 	run("b64-gmime", b64_gmime, &b64, NULL, rounds);
 	run("b64-coreutils", NULL, &b64, argv[optind], rounds);
+	crlf(&b64, &garb);
+	run("b64crlf-emlkit", b64_emlkit, &garb, NULL, rounds);
+	run("b64crlf-emlkit-avx2", b64_emlkit_avx2, &garb, NULL, rounds);
+	free(garb.p);
 	dirty(&b64, &garb);
 	run("b64garb-emlkit", b64_emlkit, &garb, NULL, rounds);
 	run("b64garb-emlkit-avx2", b64_emlkit_avx2, &garb, NULL, rounds);

@@ -165,13 +165,15 @@ cat "$OUT/codec.txt" >> "$LOG"
 cval() {
 	field "$2" "$(grep "prog=$1 " "$OUT/codec.txt")"
 }
-for p in b64-emlkit b64-emlkit-avx2 b64-gmime b64-coreutils \
+for p in b64-emlkit b64-emlkit-avx2 b64cache-emlkit b64cache-emlkit-avx2 \
+    b64crlf-emlkit b64crlf-emlkit-avx2 b64-gmime b64-coreutils \
     b64garb-emlkit b64garb-emlkit-avx2 b64garb-emlkit-scalar b64garb-gmime \
-    qp-emlkit qp-gmime; do
+    qp-emlkit qp-emlkit-sse2 qp-emlkit-scalar qp-gmime qpcache-emlkit \
+    qpcache-gmime; do
 	row "$p" "$(cval $p in)" "$(cval $p time)" "$(cval $p cpu)"
 done
 for p in b64-emlkit b64-emlkit-avx2 b64-gmime b64garb-emlkit b64garb-gmime \
-    qp-emlkit qp-gmime; do
+    qp-emlkit qp-emlkit-sse2 qp-emlkit-scalar qp-gmime; do
 	echo "  check $p: out=$(cval $p out) sum=$(cval $p sum)"
 done
 echo "  emlkit base64 decoder: $(sed -n 's/^INFO b64_impl=//p' "$OUT/codec.txt")"
@@ -183,7 +185,18 @@ if [ "$(sed -n 's/^INFO b64_impl=//p' "$OUT/codec.txt")" = avx512vbmi ]; then
 	judge "base64 avx2-kernel/emlkit" "$(cval b64-emlkit-avx2 time)" \
 	    "$(cval b64-emlkit time)" "$(cval b64-emlkit-avx2 cpu)" \
 	    "$(cval b64-emlkit cpu)" 2
+	judge "base64 CRLF lines avx2-kernel/emlkit" \
+	    "$(cval b64crlf-emlkit-avx2 time)" "$(cval b64crlf-emlkit time)" \
+	    "$(cval b64crlf-emlkit-avx2 cpu)" "$(cval b64crlf-emlkit cpu)" 2
+	judge "base64 in cache avx2-kernel/emlkit" \
+	    "$(cval b64cache-emlkit-avx2 time)" "$(cval b64cache-emlkit time)" \
+	    "$(cval b64cache-emlkit-avx2 cpu)" "$(cval b64cache-emlkit cpu)" ""
 fi
+# The same decoder on 1 MiB streams (in L2) against the big input (from
+# memory): how much of the time memory bandwidth takes.
+judge "base64 from-memory/in-cache time (in cache = 1)" \
+    "$(cval b64-emlkit time)" "$(cval b64cache-emlkit time)" \
+    "$(cval b64-emlkit cpu)" "$(cval b64cache-emlkit cpu)" ""
 # Garbage every other byte (bench_codec's dirty()): at least 1 GB/s.
 gw=$(mbs "$(cval b64garb-emlkit in)" "$(cval b64garb-emlkit time)")
 gc=$(mbs "$(cval b64garb-emlkit in)" "$(cval b64garb-emlkit cpu)")
@@ -196,6 +209,12 @@ judge "base64 coreutils/emlkit" "$(cval b64-coreutils time)" \
     "$(cval b64-emlkit cpu)" ""
 judge "QP gmime/emlkit" "$(cval qp-gmime time)" "$(cval qp-emlkit time)" \
     "$(cval qp-gmime cpu)" "$(cval qp-emlkit cpu)" 2
+judge "QP in cache gmime/emlkit" "$(cval qpcache-gmime time)" \
+    "$(cval qpcache-emlkit time)" "$(cval qpcache-gmime cpu)" \
+    "$(cval qpcache-emlkit cpu)" 2
+judge "QP sse2-path/emlkit" "$(cval qp-emlkit-sse2 time)" \
+    "$(cval qp-emlkit time)" "$(cval qp-emlkit-sse2 cpu)" \
+    "$(cval qp-emlkit cpu)" ""
 echo
 
 # ---------------------------------------------------------------- memory
