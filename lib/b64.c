@@ -8,7 +8,8 @@
  * that completes a group, or at a line that does not start like base64
  * (see dec_byte).  It is also fast: runs of clean alphabet bytes go
  * through an AVX-512 VBMI, AVX2 or SSSE3 kernel chosen at run time (the
- * VBMI one also takes line ends and garbage), with a table-driven
+ * VBMI one also takes line ends and garbage, and MIME lines of one
+ * length without any compaction: dec_lines), with a table-driven
  * scalar loop for everything else.  Both paths implement the same rule
  * for every byte, so their output is identical for any input and any
  * chunking (tests/check_b64.c compares them).

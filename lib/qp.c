@@ -8,7 +8,10 @@
  * function holds that tail in s->held and rescans it together with the
  * next input.  Since the same scanner decides every byte, the output does
  * not depend on how the input is chunked.  The scanner copies runs with
- * memchr-found '=' and LF, so plain text costs about a memcpy.
+ * SSE2-found '=' and LF, so plain text costs about a memcpy; with
+ * AVX-512 whole 64-byte blocks of escapes, soft breaks and line ends are
+ * decoded in the vector unit first (blocks_avx512), stopping in front of
+ * whatever needs the scanner's judgement.
  */
 #include <string.h>
 
@@ -118,10 +121,14 @@ static const unsigned char *
 blocks_avx512(const unsigned char *p, const unsigned char *end,
     unsigned char **op)
 {
-	const __m512i c_eq = _mm512_set1_epi8('='), c_lf = _mm512_set1_epi8('\n');
-	const __m512i c_cr = _mm512_set1_epi8('\r'), c_sp = _mm512_set1_epi8(' ');
-	const __m512i c_ht = _mm512_set1_epi8('\t'), c_0 = _mm512_set1_epi8('0');
-	const __m512i c_a = _mm512_set1_epi8('a'), c_20 = _mm512_set1_epi8(0x20);
+	const __m512i c_eq = _mm512_set1_epi8('=');
+	const __m512i c_lf = _mm512_set1_epi8('\n');
+	const __m512i c_cr = _mm512_set1_epi8('\r');
+	const __m512i c_sp = _mm512_set1_epi8(' ');
+	const __m512i c_ht = _mm512_set1_epi8('\t');
+	const __m512i c_0 = _mm512_set1_epi8('0');
+	const __m512i c_a = _mm512_set1_epi8('a');
+	const __m512i c_20 = _mm512_set1_epi8(0x20);
 	const __m512i c_9 = _mm512_set1_epi8(9), c_5 = _mm512_set1_epi8(5);
 	const __m512i c_0f = _mm512_set1_epi8(0x0f);
 	const __m512i c_f0 = _mm512_set1_epi8((char)0xf0);

@@ -10,10 +10,11 @@
  * and writing to /dev/null.  Variants: the same text with CRLF line
  * ends (b64crlf), with garbage (b64garb), and 1 MiB streams that stay
  * in the L2 cache (b64cache, qpcache); "-avx2", "-sse2", "-scalar" are
- * emlkit with that path forced, in the same run.  Prints one RESULT line per contestant with
- * the median wall and CPU times and the output size and byte sum (from
- * one untimed pass), which must agree; "out=0" for coreutils, whose
- * output is not seen.
+ * emlkit with that path forced, in the same run; -s runs only the
+ * contestants whose name contains NAME.  Prints one RESULT line per
+ * contestant with the median wall and CPU times and the output size and
+ * byte sum (from one untimed pass), which must agree; "out=0" for
+ * coreutils, whose output is not seen.
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -380,6 +381,7 @@ main(int argc, char **argv)
 	g_mime_shutdown();
 	return 0;
 usage:
-	fprintf(stderr, "usage: bench_codec [-r rounds] [-s name] B64FILE QPFILE\n");
+	fprintf(stderr,
+	    "usage: bench_codec [-r rounds] [-s name] B64FILE QPFILE\n");
 	return 2;
 }
