@@ -180,6 +180,30 @@ is "receivedAt from Maildir mtime" "2026-11-30T10:20:30Z" \
     "$("$J" "$T/md" | "$JG" .receivedAt)"
 is "Maildir source file" "$T/md/new/1.x" \
     "$("$J" "$T/md" | "$JG" .source.file)"
+# a Maildir message named one by one (cur/ or new/ of a folder with
+# cur/, new/ and tmp/) has the same receivedAt as when the folder is
+# named; without tmp/ the folder is not a Maildir, and a file merely in
+# a folder called cur is not a Maildir message
+mkdir -p "$T/md/tmp" "$T/md/cur"
+cp -p "$T/md/new/1.x" "$T/md/cur/2:2,S"
+is "receivedAt, Maildir file named" "2026-11-30T10:20:30Z" \
+    "$("$J" "$T/md/new/1.x" | "$JG" .receivedAt)"
+is "receivedAt, Maildir cur/ file named" "2026-11-30T10:20:30Z" \
+    "$("$J" "$T/md/cur/2:2,S" | "$JG" .receivedAt)"
+is "receivedAt, Maildir file named relative" "2026-11-30T10:20:30Z" \
+    "$(cd "$T/md/cur" && "$J" "2:2,S" | "$JG" .receivedAt)"
+is "receivedAt, Maildir file via .." "2026-11-30T10:20:30Z" \
+    "$(cd "$T/md/cur" && "$J" "../new/1.x" | "$JG" .receivedAt)"
+is "receivedAt, Maildir files from a list" "2026-11-30T10:20:30Z" \
+    "$(echo "$T/md/cur/2:2,S" | "$J" --files-from - | "$JG" .receivedAt)"
+mkdir -p "$T/nomd/cur" "$T/nomd/new"
+cp -p "$T/md/new/1.x" "$T/nomd/cur/3"
+is "no receivedAt without tmp/" null \
+    "$("$J" "$T/nomd/cur/3" | "$JG" .receivedAt)"
+mkdir -p "$T/plain/cur"
+cp -p "$T/md/new/1.x" "$T/plain/cur/4"
+is "no receivedAt for a folder named cur" null \
+    "$("$J" "$T/plain/cur/4" | "$JG" .receivedAt)"
 
 # where each object came from, with several inputs or an mbox
 is "source index" "2" "$(jg .source.index "$T/three" | sed -n 2p)"
