@@ -122,6 +122,11 @@ struct ctx {
 	int hdrs_dropped;
 	int fallback, lenient_date, repaired;
 	struct eml_shape_bodies bodies;
+	/* value_text's last result: the preview and bodyValues show the
+	 * same first text part, made once */
+	const struct jpart *vt_part;
+	struct eml_buf vt;
+	int vt_problem;
 };
 
 /* Keep the first error; the message is reported as failed at the end. */
@@ -226,6 +231,7 @@ msg_free(struct ctx *c)
 	c->hdrs_dropped = 0;
 	c->failed = 0;
 	c->fallback = c->lenient_date = c->repaired = 0;
+	c->vt_part = NULL;
 }
 
 static struct jpart *
@@ -850,61 +856,97 @@ utf8_cut(const char *s, size_t n)
 	return n;
 }
 
-/* The kept start of a text part as UTF-8 with LF line ends (RFC 8621
- * 4.1.4 bodyValues) into out; *problem_r for a guessed charset. */
+/* Append s[0..n) to out with each CRLF made LF (RFC 8621 4.1.4
+ * bodyValues): runs between CRs are copied whole, a lone CR is kept. */
 static void
-value_text(const struct jpart *jp, struct eml_buf *out, int *problem_r)
+crlf_to_lf(const char *s, size_t n, struct eml_buf *out)
+{
+	const char *e = s + n, *cr;
+	char *w;
+
+	if ((w = eml_buf_reserve(out, n)) == NULL)
+		tool_die(NULL, "out of memory");
+	while ((cr = memchr(s, '\r', (size_t)(e - s))) != NULL) {
+		if (cr + 1 < e && cr[1] == '\n') {
+			memcpy(w, s, (size_t)(cr - s));
+			w += cr - s;
+			s = cr + 1;	/* the LF is copied with the next run */
+		} else {
+			memcpy(w, s, (size_t)(cr + 1 - s));
+			w += cr + 1 - s;
+			s = cr + 1;
+		}
+	}
+	memcpy(w, s, (size_t)(e - s));
+	w += e - s;
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
+}
+
+/* The kept start of a text part as UTF-8 with LF line ends (RFC 8621
+ * 4.1.4 bodyValues) in c->vt, c->vt_problem for a guessed charset or a
+ * decoding problem.  The preview and then bodyValues ask for the same
+ * part first: the last one made is kept. */
+static const struct eml_buf *
+value_text(struct ctx *c, const struct jpart *jp)
 {
 	struct eml_buf u = { 0 };
-	const char *raw = jp->value.data ? jp->value.data : "";
-	size_t n = jp->value.len, i;
-	int guessed = 0, utf8 = jp->charset[0] == '\0' ||
+	const char *raw = jp->value.data ? jp->value.data : "", *t;
+	size_t n = jp->value.len, tn;
+	int guessed = 0, valid, plain = jp->charset[0] == '\0' ||
 	    strcmp(jp->charset, "utf-8") == 0 ||
 	    strcmp(jp->charset, "us-ascii") == 0;
 
-	if (jp->value_cut && utf8)
+	if (c->vt_part == jp)
+		return &c->vt;
+	c->vt_part = jp;
+	eml_buf_reset(&c->vt);
+	if (jp->value_cut && plain)
 		n = utf8_cut(raw, n);
-	if (jp->charset[0] == '\0' && eml_utf8_valid(raw, n))
-		xcheck(eml_buf_add(&u, raw, n));
-	else
+	/* Valid UTF-8 labelled UTF-8 or ASCII, or unlabelled, is its own
+	 * UTF-8 (as eml_charset_to_utf8 would copy it): no copy. */
+	valid = plain && eml_utf8_valid(raw, n);
+	if (valid) {
+		t = raw;
+		tn = n;
+	} else {
 		xcheck(eml_charset_to_utf8(jp->charset[0] ? jp->charset :
 		    NULL, raw, n, NULL, &u, &guessed));
-	if (jp->charset[0] == '\0' && !eml_utf8_valid(raw, n))
+		t = u.data ? u.data : "";
+		tn = u.len;
+	}
+	if (jp->charset[0] == '\0' && !valid)
 		guessed = 1;
 	/* A multibyte character cut by the limit decodes as U+FFFD. */
-	if (jp->value_cut && u.len >= 3 &&
-	    memcmp(u.data + u.len - 3, "\xef\xbf\xbd", 3) == 0)
-		u.len -= 3;
-	eml_buf_reset(out);
-	for (i = 0; i < u.len; i++) {
-		if (u.data[i] == '\r' && i + 1 < u.len && u.data[i + 1] == '\n')
-			continue;
-		xcheck(eml_buf_addc(out, u.data[i]));
-	}
+	if (jp->value_cut && tn >= 3 &&
+	    memcmp(t + tn - 3, "\xef\xbf\xbd", 3) == 0)
+		tn -= 3;
+	crlf_to_lf(t, tn, &c->vt);
 	eml_buf_free(&u);
-	*problem_r = guessed || jp->enc_problem;
+	c->vt_problem = guessed || jp->enc_problem;
+	return &c->vt;
 }
 
 static void
 body_value(struct ctx *c, const struct jpart *jp)
 {
-	int problem, cut = jp->value_cut;
+	const struct eml_buf *t = value_text(c, jp);
+	int cut = jp->value_cut;
 	size_t n;
 
-	value_text(jp, &c->tmp, &problem);
-	if (problem)
+	if (c->vt_problem)
 		c->fallback = 1;
-	n = c->tmp.len;
+	n = t->len;
 	if (n > c->max_value) {
-		n = utf8_cut(c->tmp.data, c->max_value);
+		n = utf8_cut(t->data, c->max_value);
 		cut = 1;
 	}
 	J(c, eml_json_key(&c->j, jp->section));
 	J(c, eml_json_obj_begin(&c->j));
 	J(c, eml_json_key(&c->j, "value"));
-	J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "", n));
+	J(c, eml_json_str(&c->j, t->data ? t->data : "", n));
 	J(c, eml_json_key(&c->j, "isEncodingProblem"));
-	J(c, eml_json_bool(&c->j, problem));
+	J(c, eml_json_bool(&c->j, c->vt_problem));
 	J(c, eml_json_key(&c->j, "isTruncated"));
 	J(c, eml_json_bool(&c->j, cut));
 	J(c, eml_json_obj_end(&c->j));
@@ -946,20 +988,20 @@ static void
 preview(struct ctx *c)
 {
 	struct eml_buf pv = { 0 };
+	const struct eml_buf *t;
 	const struct jpart *jp = NULL;
 	size_t i;
-	int problem;
 
 	for (i = 0; i < c->bodies.ntext && jp == NULL; i++) {
-		const struct jpart *t = c->bodies.text[i]->user;
+		const struct jpart *tp = c->bodies.text[i]->user;
 
-		if (starts(t->ctype, "text/"))
-			jp = t;
+		if (starts(tp->ctype, "text/"))
+			jp = tp;
 	}
 	J(c, eml_json_key(&c->j, "preview"));
 	if (jp != NULL) {
-		value_text(jp, &c->tmp, &problem);
-		xcheck(eml_preview(c->tmp.data ? c->tmp.data : "", c->tmp.len,
+		t = value_text(c, jp);
+		xcheck(eml_preview(t->data ? t->data : "", t->len,
 		    strcmp(jp->ctype, "text/html") == 0, &pv));
 	}
 	J(c, eml_json_str(&c->j, pv.data ? pv.data : "", pv.len));
@@ -1238,5 +1280,6 @@ main(int argc, char **argv)
 	free(c.diags);
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
+	eml_buf_free(&c.vt);
 	return tool_flush(rc);
 }
