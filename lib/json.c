@@ -167,23 +167,54 @@ utf8_seq(const unsigned char *s, size_t n, size_t *bad_r)
 	return need + 1;
 }
 
+/* Bytes put_str copies as they are: printable ASCII but '"' and '\\'
+ * (RFC 8259 7).  The rest is escaped, or checked as UTF-8 (>= 0x80). */
+#define PLAIN(c)	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+
+/* Does any of the 8 bytes of w need a look (!PLAIN)?  Exact, with the
+ * usual bit tricks: a byte below 0x20, with the high bit, or equal to
+ * '"' or '\\' sets its high bit in the result. */
+static int
+word_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b) | w) & high ? 1 : 0;
+}
+
 static int
 put_str(struct eml_buf *o, const char *str, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, k, bad;
+	size_t i = 0, start = 0, k, bad;
 	char esc[8];
 	int r;
 
 	if ((r = eml_buf_addc(o, '"')) != EML_OK)
 		return r;
-	/* Copy runs of plain bytes at once; escape the rest. */
-	while (i < len) {
+	/* Skip runs of plain bytes eight at a time and copy each run at
+	 * once; only the bytes between runs are looked at one by one. */
+	for (;;) {
 		const char *rep = NULL;
 		size_t replen = 0;
-		unsigned char c = s[i];
+		unsigned char c;
 
+		while (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (word_special(w))
+				break;
+			i += 8;
+		}
+		while (i < len && PLAIN(s[i]))
+			i++;
+		if (i >= len)
+			break;
+		c = s[i];
 		k = 1;
 		if (c >= 0x80) {
 			k = utf8_seq(s + i, len - i, &bad);
@@ -199,10 +230,10 @@ put_str(struct eml_buf *o, const char *str, size_t len)
 			}
 		} else if (c == '"' || c == '\\') {
 			esc[0] = '\\';
-			esc[1] = c;
+			esc[1] = (char)c;
 			rep = esc;
 			replen = 2;
-		} else if (c < 0x20) {
+		} else {
 			rep = esc;
 			replen = 2;
 			esc[0] = '\\';
@@ -220,18 +251,19 @@ put_str(struct eml_buf *o, const char *str, size_t len)
 			}
 		}
 		if (rep == NULL) {
-			run += k;
-			i += k;
+			i += k;		/* well-formed UTF-8: part of the run */
 			continue;
 		}
-		if (run > 0 && (r = eml_buf_add(o, str + i - run, run)) != 0)
+		if (i > start &&
+		    (r = eml_buf_add(o, str + start, i - start)) != EML_OK)
 			return r;
-		run = 0;
 		if ((r = eml_buf_add(o, rep, replen)) != EML_OK)
 			return r;
 		i += k;
+		start = i;
 	}
-	if (run > 0 && (r = eml_buf_add(o, str + i - run, run)) != EML_OK)
+	if (i > start &&
+	    (r = eml_buf_add(o, str + start, i - start)) != EML_OK)
 		return r;
 	return eml_buf_addc(o, '"');
 }
