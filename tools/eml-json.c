@@ -531,21 +531,85 @@ on_event(struct ctx *c, const struct eml_event *ev)
 /* ------------------------------------------------------------------ */
 /* Writing the object */
 
+#define IS_LWS(ch)	((ch) == ' ' || (ch) == '\t' || (ch) == '\r' || \
+			    (ch) == '\n')
+
+/* Is v a value eml_hdr_decode has nothing to decode in: printable
+ * ASCII, blanks and line ends only, and no "=?" (RFC 2047 2)?  Most
+ * fields of real mail are. */
+static int
+plain_value(const char *v, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			if (p[i] == '=' && i + 1 < n && p[i + 1] == '?')
+				return 0;
+		} else if (p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	}
+	return 1;
+}
+
+/* Decoded text of a raw field value into c->tmp.  A plain value is what
+ * eml_hdr_decode makes of it, without its scratch buffers: blanks and
+ * line ends cut at both ends, and each run of them that holds a line
+ * end (a fold) one space (RFC 5322 2.2.3). */
+static void
+value_decode(struct ctx *c, const char *v, size_t n)
+{
+	struct eml_defects defects = { { 0 } };
+	size_t b = 0, e = n, i, j;
+	char *w;
+	int fold;
+
+	eml_buf_reset(&c->tmp);
+	if (!plain_value(v, n)) {
+		xcheck(eml_hdr_decode(v, n, NULL, &c->tmp, &defects));
+		if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
+		    eml_defects_has(&defects, EML_D_HEADER_8BIT))
+			c->fallback = 1;
+		return;
+	}
+	while (b < e && IS_LWS(v[b]))
+		b++;
+	while (e > b && IS_LWS(v[e - 1]))
+		e--;
+	if ((w = eml_buf_reserve(&c->tmp, e - b)) == NULL)
+		tool_die(NULL, "out of memory");
+	for (i = b; i < e; ) {
+		if (!IS_LWS(v[i])) {
+			*w++ = v[i++];
+			continue;
+		}
+		fold = 0;
+		for (j = i; j < e && IS_LWS(v[j]); j++)
+			if (v[j] == '\r' || v[j] == '\n')
+				fold = 1;
+		if (fold)
+			*w++ = ' ';
+		else {
+			memcpy(w, v + i, j - i);
+			w += j - i;
+		}
+		i = j;
+	}
+	c->tmp.len = (size_t)(w - c->tmp.data);
+	c->tmp.data[c->tmp.len] = '\0';
+}
+
 /* Decoded text of the first top-level field name into c->tmp. */
 static int
 field_text(struct ctx *c, const struct hdrs *h, const char *name)
 {
 	const struct hdr *x = hdrs_get(h, name);
-	struct eml_defects defects = { { 0 } };
 
 	eml_buf_reset(&c->tmp);
 	if (x == NULL)
 		return 0;
-	xcheck(eml_hdr_decode(x->value, x->value_len, NULL, &c->tmp,
-	    &defects));
-	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
-	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
-		c->fallback = 1;
+	value_decode(c, x->value, x->value_len);
 	return 1;
 }
 
@@ -553,14 +617,7 @@ field_text(struct ctx *c, const struct hdrs *h, const char *name)
 static void
 raw_text(struct ctx *c, const struct eml_buf *raw)
 {
-	struct eml_defects defects = { { 0 } };
-
-	eml_buf_reset(&c->tmp);
-	xcheck(eml_hdr_decode(raw->data ? raw->data : "", raw->len, NULL,
-	    &c->tmp, &defects));
-	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
-	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
-		c->fallback = 1;
+	value_decode(c, raw->data ? raw->data : "", raw->len);
 }
 
 static void
