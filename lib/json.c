@@ -17,6 +17,19 @@
 
 #define JSON_MAX_DEPTH	63	/* first[] has 64 levels, 0 is the top */
 
+/* One byte: where the buffer has room (the common case) without a call;
+ * the cap and growth are eml_buf_addc's. */
+static int
+addc(struct eml_buf *o, char c)
+{
+	if (o->len + 2 <= o->cap && (o->max == 0 || o->len < o->max)) {
+		o->data[o->len++] = c;
+		o->data[o->len] = '\0';
+		return EML_OK;
+	}
+	return eml_buf_addc(o, c);
+}
+
 void
 eml_json_init(struct eml_json *j, struct eml_buf *out, int pretty)
 {
@@ -60,7 +73,7 @@ before_value(struct eml_json *j)
 		*lv &= ~LV_EMPTY;
 		return EML_OK;
 	}
-	if (!(*lv & LV_EMPTY) && (r = eml_buf_addc(j->out, ',')) != EML_OK)
+	if (!(*lv & LV_EMPTY) && (r = addc(j->out, ',')) != EML_OK)
 		return r;
 	*lv &= ~LV_EMPTY;
 	if (j->pretty)
@@ -77,7 +90,7 @@ begin(struct eml_json *j, int c, unsigned char kind)
 		return EML_ELIMIT;
 	if ((r = before_value(j)) != EML_OK)
 		return r;
-	if ((r = eml_buf_addc(j->out, c)) != EML_OK)
+	if ((r = addc(j->out, (char)c)) != EML_OK)
 		return r;
 	j->depth++;
 	j->first[j->depth] = LV_EMPTY | kind;
@@ -97,7 +110,7 @@ end(struct eml_json *j, int c, unsigned char kind)
 	if (j->pretty && !(lv & LV_EMPTY) &&
 	    (r = indent(j, j->depth)) != EML_OK)
 		return r;
-	return eml_buf_addc(j->out, c);
+	return addc(j->out, (char)c);
 }
 
 int
@@ -193,7 +206,7 @@ put_str(struct eml_buf *o, const char *str, size_t len)
 	char esc[8];
 	int r;
 
-	if ((r = eml_buf_addc(o, '"')) != EML_OK)
+	if ((r = addc(o, '"')) != EML_OK)
 		return r;
 	/* Skip runs of plain bytes eight at a time and copy each run at
 	 * once; only the bytes between runs are looked at one by one. */
@@ -265,7 +278,7 @@ put_str(struct eml_buf *o, const char *str, size_t len)
 	if (i > start &&
 	    (r = eml_buf_add(o, str + start, i - start)) != EML_OK)
 		return r;
-	return eml_buf_addc(o, '"');
+	return addc(o, '"');
 }
 
 int
@@ -276,14 +289,15 @@ eml_json_key(struct eml_json *j, const char *key)
 
 	if (!(*lv & LV_OBJECT) || j->after_key || key == NULL)
 		return EML_EINVAL;
-	if (!(*lv & LV_EMPTY) && (r = eml_buf_addc(j->out, ',')) != EML_OK)
+	if (!(*lv & LV_EMPTY) && (r = addc(j->out, ',')) != EML_OK)
 		return r;
 	*lv &= ~LV_EMPTY;
 	if (j->pretty && (r = indent(j, j->depth)) != EML_OK)
 		return r;
 	if ((r = put_str(j->out, key, strlen(key))) != EML_OK)
 		return r;
-	if ((r = eml_buf_adds(j->out, j->pretty ? ": " : ":")) != EML_OK)
+	if ((r = addc(j->out, ':')) != EML_OK ||
+	    (j->pretty && (r = addc(j->out, ' ')) != EML_OK))
 		return r;
 	j->after_key = 1;
 	return EML_OK;
@@ -322,10 +336,18 @@ put_lit(struct eml_json *j, const char *lit)
 int
 eml_json_int(struct eml_json *j, int64_t v)
 {
-	char tmp[32];
+	char tmp[32], *p = tmp + sizeof(tmp) - 1;
+	/* digits from the end, as %lld would print them, without stdio */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	return put_lit(j, tmp);
+	*p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return put_lit(j, p);
 }
 
 int
