@@ -168,6 +168,19 @@ printf 'Content-Type: text/html\n\n<html><head><style>p{x:1}</style></head><body
 is "preview from HTML" "Hello world & you" \
     "$("$J" "$T/html.eml" | "$JG" .preview)"
 
+# field values: a plain ASCII value is unfolded without the RFC 2047
+# decoder and must come out as the decoder gives it (blanks and line
+# ends cut at both ends, a fold one space, other blanks kept), as must
+# the same value with an encoded-word, which takes the decoder
+printf 'Subject:  a \t b\r\n\t c  \r\nX-A: \r\n\tx\r\nX-B:\t \r\nX-C: =?us-ascii?q?a?= \t b\r\n\t c  \r\n\r\nbody\r\n' \
+    > "$T/fold.eml"
+"$J" "$T/fold.eml" > "$T/fold"
+is "plain value unfolded" "$(printf 'a \t b c')" "$(jg .subject "$T/fold")"
+is "plain value, fold first" "x" "$(jg '.headers[1].value' "$T/fold")"
+is "plain value, blanks only" "" "$(jg '.headers[2].value' "$T/fold")"
+is "decoded value unfolded alike" "$(printf 'a \t b c')" \
+    "$(jg '.headers[3].value' "$T/fold")"
+
 # receivedAt: the mbox From_ line, a Maildir file's mtime, else null
 "$J" "$C/three.mbox" > "$T/three"
 is "receivedAt from From_ line" "2026-12-01T10:00:00Z" \
