@@ -51,17 +51,22 @@ static const char help_text[] =
 /* The JSON is written out in pieces of about this size. */
 #define FLUSH_AT		65536
 
+/* A field kept for output: offsets into its list's one buffer, which
+ * holds every name and raw value (folding kept), each NUL-terminated,
+ * so a message's fields cost no allocation each. */
 struct hdr {
-	char *name;
-	size_t name_len;
-	char *value;			/* raw value, folding kept */
-	size_t value_len;
+	size_t name_off, name_len;
+	size_t value_off, value_len;
 };
 
 struct hdrs {
 	struct hdr *v;
 	size_t n, cap;
+	struct eml_buf text;
 };
+
+#define HNAME(h, x)	((h)->text.data + (x)->name_off)
+#define HVALUE(h, x)	((h)->text.data + (x)->value_off)
 
 struct jpart {
 	struct jpart *parent, *first, *last, *next, *prev, *all;
@@ -172,27 +177,30 @@ hdrs_add(struct hdrs *h, const struct eml_event *ev)
 		h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
 	}
 	x = &h->v[h->n++];
-	x->name = xmalloc(ev->name_len + 1);
-	memcpy(x->name, ev->name, ev->name_len);
-	x->name[ev->name_len] = '\0';
+	x->name_off = h->text.len;
 	x->name_len = ev->name_len;
-	x->value = xmalloc(ev->value_len + 1);
-	memcpy(x->value, ev->value, ev->value_len);
-	x->value[ev->value_len] = '\0';
+	xcheck(eml_buf_add(&h->text, ev->name, ev->name_len));
+	xcheck(eml_buf_addc(&h->text, '\0'));
+	x->value_off = h->text.len;
 	x->value_len = ev->value_len;
+	xcheck(eml_buf_add(&h->text, ev->value, ev->value_len));
+	xcheck(eml_buf_addc(&h->text, '\0'));
 }
 
 static void
 hdrs_free(struct hdrs *h)
 {
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].value);
-	}
 	free(h->v);
+	eml_buf_free(&h->text);
 	memset(h, 0, sizeof(*h));
+}
+
+/* Empty, keeping the memory for the next message. */
+static void
+hdrs_reset(struct hdrs *h)
+{
+	h->n = 0;
+	eml_buf_reset(&h->text);
 }
 
 static const struct hdr *
@@ -201,7 +209,7 @@ hdrs_get(const struct hdrs *h, const char *name)
 	size_t i;
 
 	for (i = 0; i < h->n; i++)
-		if (name_is(h->v[i].name, h->v[i].name_len, name))
+		if (name_is(HNAME(h, &h->v[i]), h->v[i].name_len, name))
 			return &h->v[i];
 	return NULL;
 }
@@ -224,7 +232,7 @@ msg_free(struct ctx *c)
 		free(jp);
 	}
 	c->all = c->root = NULL;
-	hdrs_free(&c->top);
+	hdrs_reset(&c->top);
 	c->ndiags = 0;
 	c->size = 0;
 	c->value_used = c->hdr_used = 0;
@@ -609,7 +617,7 @@ field_text(struct ctx *c, const struct hdrs *h, const char *name)
 	eml_buf_reset(&c->tmp);
 	if (x == NULL)
 		return 0;
-	value_decode(c, x->value, x->value_len);
+	value_decode(c, HVALUE(h, x), x->value_len);
 	return 1;
 }
 
@@ -640,7 +648,7 @@ key_ids(struct ctx *c, const char *key, const char *name)
 		J(c, eml_json_null(&c->j));
 		return;
 	}
-	xcheck(eml_msgid_parse(h->value, h->value_len, &l));
+	xcheck(eml_msgid_parse(HVALUE(&c->top, h), h->value_len, &l));
 	if (l.n == 0) {
 		J(c, eml_json_null(&c->j));
 	} else {
@@ -666,7 +674,7 @@ key_addrs(struct ctx *c, const char *key, const char *name)
 		J(c, eml_json_null(&c->j));
 		return;
 	}
-	xcheck(eml_addr_parse(h->value, h->value_len, NULL, &l));
+	xcheck(eml_addr_parse(HVALUE(&c->top, h), h->value_len, NULL, &l));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < l.n; i++) {
 		if (l.v[i].email == NULL && l.v[i].name == NULL)
@@ -690,8 +698,8 @@ key_date(struct ctx *c)
 	char buf[32];
 
 	J(c, eml_json_key(&c->j, "sentAt"));
-	if (h == NULL || eml_date_parse(h->value, h->value_len, &d) !=
-	    EML_OK) {
+	if (h == NULL || eml_date_parse(HVALUE(&c->top, h), h->value_len,
+	    &d) != EML_OK) {
 		J(c, eml_json_null(&c->j));
 		return;
 	}
@@ -726,12 +734,13 @@ headers(struct ctx *c, const struct hdrs *h)
 	J(c, eml_json_key(&c->j, "headers"));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < h->n; i++) {
-		raw.data = h->v[i].value;
+		raw.data = HVALUE(h, &h->v[i]);
 		raw.len = h->v[i].value_len;
 		raw_text(c, &raw);
 		J(c, eml_json_obj_begin(&c->j));
 		J(c, eml_json_key(&c->j, "name"));
-		J(c, eml_json_str(&c->j, h->v[i].name, h->v[i].name_len));
+		J(c, eml_json_str(&c->j, HNAME(h, &h->v[i]),
+		    h->v[i].name_len));
 		J(c, eml_json_key(&c->j, "value"));
 		put_tmp(c);
 		J(c, eml_json_obj_end(&c->j));
@@ -1335,6 +1344,7 @@ main(int argc, char **argv)
 	eml_parser_free(c.p);
 	free(c.stack);
 	free(c.diags);
+	hdrs_free(&c.top);
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
 	eml_buf_free(&c.vt);
