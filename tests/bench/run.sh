@@ -273,6 +273,9 @@ bench_tools() {
 	echo
 }
 
+echo "-- tools: baselines (issue 9, its 2-core Xeon, before the work):" \
+    "eml-parts $BASE_PARTS_REAL MB/s real mail, $BASE_PARTS_ATT MB/s" \
+    "attachments; eml-json $BASE_JSON_REAL MB/s real mail"
 if [ ! -x "$B/eml-parts" ] || [ ! -x "$B/eml-json" ]; then
 	echo "-- tools: eml-parts or eml-json not built in $B: skipped"
 	echo
