@@ -132,6 +132,9 @@ struct ctx {
 	const struct jpart *vt_part;
 	struct eml_buf vt;
 	int vt_problem;
+	/* the decoded Subject, shown twice (subject, headers) */
+	const struct hdr *subj_hdr;
+	struct eml_buf subj;
 };
 
 /* Keep the first error; the message is reported as failed at the end. */
@@ -764,15 +767,21 @@ headers(struct ctx *c, const struct hdrs *h)
 	J(c, eml_json_key(&c->j, "headers"));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < h->n; i++) {
-		raw.data = HVALUE(h, &h->v[i]);
-		raw.len = h->v[i].value_len;
-		raw_text(c, &raw);
 		J(c, eml_json_obj_begin(&c->j));
 		J(c, eml_json_key(&c->j, "name"));
 		J(c, eml_json_str(&c->j, HNAME(h, &h->v[i]),
 		    h->v[i].name_len));
 		J(c, eml_json_key(&c->j, "value"));
-		put_tmp(c);
+		if (&h->v[i] == c->subj_hdr) {
+			/* decoded once, for "subject" */
+			J(c, eml_json_str(&c->j, c->subj.data ? c->subj.data :
+			    "", c->subj.len));
+		} else {
+			raw.data = HVALUE(h, &h->v[i]);
+			raw.len = h->v[i].value_len;
+			raw_text(c, &raw);
+			put_tmp(c);
+		}
 		J(c, eml_json_obj_end(&c->j));
 		spill(c);
 	}
@@ -1193,9 +1202,14 @@ emit(struct ctx *c, const struct tool_src *src)
 	key_addrs(c, "bcc", "bcc");
 	key_addrs(c, "replyTo", "reply-to");
 	J(c, eml_json_key(&c->j, "subject"));
-	if (field_text(c, &c->top, "subject"))
+	c->subj_hdr = NULL;
+	if (field_text(c, &c->top, "subject")) {
 		put_tmp(c);
-	else
+		c->subj_hdr = hdrs_get(&c->top, "subject");
+		eml_buf_reset(&c->subj);
+		xcheck(eml_buf_add(&c->subj, c->tmp.data ? c->tmp.data : "",
+		    c->tmp.len));
+	} else
 		J(c, eml_json_null(&c->j));
 	key_date(c);
 	key_received(c, src);
@@ -1379,5 +1393,6 @@ main(int argc, char **argv)
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
 	eml_buf_free(&c.vt);
+	eml_buf_free(&c.subj);
 	return tool_flush(rc);
 }
