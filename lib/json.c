@@ -17,6 +17,19 @@
 
 #define JSON_MAX_DEPTH	63	/* first[] has 64 levels, 0 is the top */
 
+/* One byte: where the buffer has room (the common case) without a call;
+ * the cap and growth are eml_buf_addc's. */
+static int
+addc(struct eml_buf *o, char c)
+{
+	if (o->len + 2 <= o->cap && (o->max == 0 || o->len < o->max)) {
+		o->data[o->len++] = c;
+		o->data[o->len] = '\0';
+		return EML_OK;
+	}
+	return eml_buf_addc(o, c);
+}
+
 void
 eml_json_init(struct eml_json *j, struct eml_buf *out, int pretty)
 {
@@ -60,7 +73,7 @@ before_value(struct eml_json *j)
 		*lv &= ~LV_EMPTY;
 		return EML_OK;
 	}
-	if (!(*lv & LV_EMPTY) && (r = eml_buf_addc(j->out, ',')) != EML_OK)
+	if (!(*lv & LV_EMPTY) && (r = addc(j->out, ',')) != EML_OK)
 		return r;
 	*lv &= ~LV_EMPTY;
 	if (j->pretty)
@@ -77,7 +90,7 @@ begin(struct eml_json *j, int c, unsigned char kind)
 		return EML_ELIMIT;
 	if ((r = before_value(j)) != EML_OK)
 		return r;
-	if ((r = eml_buf_addc(j->out, c)) != EML_OK)
+	if ((r = addc(j->out, (char)c)) != EML_OK)
 		return r;
 	j->depth++;
 	j->first[j->depth] = LV_EMPTY | kind;
@@ -97,7 +110,7 @@ end(struct eml_json *j, int c, unsigned char kind)
 	if (j->pretty && !(lv & LV_EMPTY) &&
 	    (r = indent(j, j->depth)) != EML_OK)
 		return r;
-	return eml_buf_addc(j->out, c);
+	return addc(j->out, (char)c);
 }
 
 int
@@ -167,23 +180,54 @@ utf8_seq(const unsigned char *s, size_t n, size_t *bad_r)
 	return need + 1;
 }
 
+/* Bytes put_str copies as they are: printable ASCII but '"' and '\\'
+ * (RFC 8259 7).  The rest is escaped, or checked as UTF-8 (>= 0x80). */
+#define PLAIN(c)	((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+
+/* Does any of the 8 bytes of w need a look (!PLAIN)?  Exact, with the
+ * usual bit tricks: a byte below 0x20, with the high bit, or equal to
+ * '"' or '\\' sets its high bit in the result. */
+static int
+word_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b) | w) & high ? 1 : 0;
+}
+
 static int
 put_str(struct eml_buf *o, const char *str, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, k, bad;
+	size_t i = 0, start = 0, k, bad;
 	char esc[8];
 	int r;
 
-	if ((r = eml_buf_addc(o, '"')) != EML_OK)
+	if ((r = addc(o, '"')) != EML_OK)
 		return r;
-	/* Copy runs of plain bytes at once; escape the rest. */
-	while (i < len) {
+	/* Skip runs of plain bytes eight at a time and copy each run at
+	 * once; only the bytes between runs are looked at one by one. */
+	for (;;) {
 		const char *rep = NULL;
 		size_t replen = 0;
-		unsigned char c = s[i];
+		unsigned char c;
 
+		while (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (word_special(w))
+				break;
+			i += 8;
+		}
+		while (i < len && PLAIN(s[i]))
+			i++;
+		if (i >= len)
+			break;
+		c = s[i];
 		k = 1;
 		if (c >= 0x80) {
 			k = utf8_seq(s + i, len - i, &bad);
@@ -199,10 +243,10 @@ put_str(struct eml_buf *o, const char *str, size_t len)
 			}
 		} else if (c == '"' || c == '\\') {
 			esc[0] = '\\';
-			esc[1] = c;
+			esc[1] = (char)c;
 			rep = esc;
 			replen = 2;
-		} else if (c < 0x20) {
+		} else {
 			rep = esc;
 			replen = 2;
 			esc[0] = '\\';
@@ -220,20 +264,21 @@ put_str(struct eml_buf *o, const char *str, size_t len)
 			}
 		}
 		if (rep == NULL) {
-			run += k;
-			i += k;
+			i += k;		/* well-formed UTF-8: part of the run */
 			continue;
 		}
-		if (run > 0 && (r = eml_buf_add(o, str + i - run, run)) != 0)
+		if (i > start &&
+		    (r = eml_buf_add(o, str + start, i - start)) != EML_OK)
 			return r;
-		run = 0;
 		if ((r = eml_buf_add(o, rep, replen)) != EML_OK)
 			return r;
 		i += k;
+		start = i;
 	}
-	if (run > 0 && (r = eml_buf_add(o, str + i - run, run)) != EML_OK)
+	if (i > start &&
+	    (r = eml_buf_add(o, str + start, i - start)) != EML_OK)
 		return r;
-	return eml_buf_addc(o, '"');
+	return addc(o, '"');
 }
 
 int
@@ -244,14 +289,15 @@ eml_json_key(struct eml_json *j, const char *key)
 
 	if (!(*lv & LV_OBJECT) || j->after_key || key == NULL)
 		return EML_EINVAL;
-	if (!(*lv & LV_EMPTY) && (r = eml_buf_addc(j->out, ',')) != EML_OK)
+	if (!(*lv & LV_EMPTY) && (r = addc(j->out, ',')) != EML_OK)
 		return r;
 	*lv &= ~LV_EMPTY;
 	if (j->pretty && (r = indent(j, j->depth)) != EML_OK)
 		return r;
 	if ((r = put_str(j->out, key, strlen(key))) != EML_OK)
 		return r;
-	if ((r = eml_buf_adds(j->out, j->pretty ? ": " : ":")) != EML_OK)
+	if ((r = addc(j->out, ':')) != EML_OK ||
+	    (j->pretty && (r = addc(j->out, ' ')) != EML_OK))
 		return r;
 	j->after_key = 1;
 	return EML_OK;
@@ -290,10 +336,18 @@ put_lit(struct eml_json *j, const char *lit)
 int
 eml_json_int(struct eml_json *j, int64_t v)
 {
-	char tmp[32];
+	char tmp[32], *p = tmp + sizeof(tmp) - 1;
+	/* digits from the end, as %lld would print them, without stdio */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	return put_lit(j, tmp);
+	*p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return put_lit(j, p);
 }
 
 int

@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,70 @@ START_TEST(test_limit)
 }
 END_TEST
 
+/* The writer skips plain bytes eight at a time: every byte value, at
+ * every position of a word and of the tail, must be found as a byte at
+ * a time would find it.  The expectation is built byte by byte here
+ * (ASCII only: a lone byte >= 0x80 is one U+FFFD). */
+static void
+ref_byte(struct eml_buf *b, unsigned char c)
+{
+	char t[8];
+
+	if (c == '"' || c == '\\') {
+		t[0] = '\\';
+		t[1] = (char)c;
+		eml_buf_add(b, t, 2);
+	} else if (c >= 0x80)
+		eml_buf_add(b, "\xef\xbf\xbd", 3);
+	else if (c < 0x20) {
+		switch (c) {
+		case '\b': eml_buf_add(b, "\\b", 2); break;
+		case '\f': eml_buf_add(b, "\\f", 2); break;
+		case '\n': eml_buf_add(b, "\\n", 2); break;
+		case '\r': eml_buf_add(b, "\\r", 2); break;
+		case '\t': eml_buf_add(b, "\\t", 2); break;
+		default:
+			snprintf(t, sizeof(t), "\\u%04x", c);
+			eml_buf_add(b, t, 6);
+		}
+	} else
+		eml_buf_addc(b, c);
+}
+
+START_TEST(test_every_byte_everywhere)
+{
+	struct eml_buf got = { 0 }, want = { 0 };
+	struct eml_json j;
+	char in[24];
+	size_t len, pos, i;
+	unsigned c;
+
+	for (len = 1; len <= sizeof(in); len++)
+		for (pos = 0; pos < len; pos++)
+			for (c = 0; c < 256; c++) {
+				/* plain bytes near the special ones */
+				for (i = 0; i < len; i++)
+					in[i] = (char)(i % 2 ? 0x21 : 0x7e);
+				in[pos] = (char)c;
+				eml_buf_reset(&got);
+				eml_buf_reset(&want);
+				eml_json_init(&j, &got, 0);
+				ck_assert_int_eq(eml_json_str(&j, in, len),
+				    EML_OK);
+				eml_buf_addc(&want, '"');
+				for (i = 0; i < len; i++)
+					ref_byte(&want, (unsigned char)in[i]);
+				eml_buf_addc(&want, '"');
+				ck_assert_uint_eq(got.len, want.len);
+				ck_assert_msg(memcmp(got.data, want.data,
+				    got.len) == 0, "byte %02x at %zu of %zu",
+				    c, pos, len);
+			}
+	eml_buf_free(&got);
+	eml_buf_free(&want);
+}
+END_TEST
+
 Suite *
 eml_json_suite(void)
 {
@@ -238,6 +303,7 @@ eml_json_suite(void)
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_misuse);
 	tcase_add_test(tc, test_limit);
+	tcase_add_test(tc, test_every_byte_everywhere);
 	suite_add_tcase(s, tc);
 	return s;
 }

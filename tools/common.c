@@ -652,6 +652,69 @@ run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 	return rc;
 }
 
+static int
+is_dir(const char *dir, const char *sub)
+{
+	char p[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, sub) >= sizeof(p))
+		return 0;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Is the file name a message of a Maildir: a file in cur/ or new/ of a
+ * folder that also has cur/, new/ and tmp/ (maildir(5))?  Named one by
+ * one (md/cur/123:2,S) it is as much a Maildir message as when the
+ * folder is named.  Only names whose folder is spelt cur or new cost a
+ * stat; a folder spelt "." or ".." is resolved first. */
+static int
+maildir_file(const char *name)
+{
+	char dir[4096], *sl, *real, *last;
+
+	if (strcmp(name, "-") == 0 ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s", name) >= sizeof(dir))
+		return 0;
+	if ((sl = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (sl == dir)
+		return 0;		/* a file in / */
+	else
+		*sl = '\0';
+	last = (sl = strrchr(dir, '/')) != NULL ? sl + 1 : dir;
+	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0) {
+		if ((real = realpath(dir, NULL)) == NULL ||
+		    strlen(real) >= sizeof(dir)) {
+			free(real);
+			return 0;
+		}
+		snprintf(dir, sizeof(dir), "%s", real);
+		free(real);
+		last = (sl = strrchr(dir, '/')) != NULL ? sl + 1 : dir;
+	}
+	if (strcmp(last, "cur") != 0 && strcmp(last, "new") != 0)
+		return 0;
+	if (sl == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (sl == dir)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		*sl = '\0';
+	return is_dir(dir, "cur") && is_dir(dir, "new") && is_dir(dir, "tmp");
+}
+
+/* The delivery time a Maildir keeps as the file's mtime (maildir(5)),
+ * for a file of a Maildir named as a folder or one by one (issue 7). */
+static void
+maildir_time(struct eml_input *in, const char *name, int in_maildir,
+    struct tool_src *src)
+{
+	if ((in_maildir || maildir_file(name)) &&
+	    eml_input_mtime(in, &src->received) == EML_OK)
+		src->has_time = 1;
+}
+
 /* One file (or stdin), a message or an mbox.  Returns -1 (nothing
  * reported) when name is a directory, for run_name to look into. */
 static int
@@ -675,9 +738,7 @@ run_file(struct runner *r, const char *name, int in_maildir)
 			return -1;
 		return input_failed(src.name, e);
 	}
-	/* Maildir keeps the delivery time as the file's mtime. */
-	if (in_maildir && eml_input_mtime(in, &src.received) == EML_OK)
-		src.has_time = 1;
+	maildir_time(in, name, in_maildir, &src);
 	if ((n = eml_input_peek(in, pk, sizeof(pk))) < 0) {
 		eml_input_close(in);
 		return input_failed(src.name, (int)n);

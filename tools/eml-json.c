@@ -51,17 +51,22 @@ static const char help_text[] =
 /* The JSON is written out in pieces of about this size. */
 #define FLUSH_AT		65536
 
+/* A field kept for output: offsets into its list's one buffer, which
+ * holds every name and raw value (folding kept), each NUL-terminated,
+ * so a message's fields cost no allocation each. */
 struct hdr {
-	char *name;
-	size_t name_len;
-	char *value;			/* raw value, folding kept */
-	size_t value_len;
+	size_t name_off, name_len;
+	size_t value_off, value_len;
 };
 
 struct hdrs {
 	struct hdr *v;
 	size_t n, cap;
+	struct eml_buf text;
 };
+
+#define HNAME(h, x)	((h)->text.data + (x)->name_off)
+#define HVALUE(h, x)	((h)->text.data + (x)->value_off)
 
 struct jpart {
 	struct jpart *parent, *first, *last, *next, *prev, *all;
@@ -122,6 +127,14 @@ struct ctx {
 	int hdrs_dropped;
 	int fallback, lenient_date, repaired;
 	struct eml_shape_bodies bodies;
+	/* value_text's last result: the preview and bodyValues show the
+	 * same first text part, made once */
+	const struct jpart *vt_part;
+	struct eml_buf vt;
+	int vt_problem;
+	/* the decoded Subject, shown twice (subject, headers) */
+	const struct hdr *subj_hdr;
+	struct eml_buf subj;
 };
 
 /* Keep the first error; the message is reported as failed at the end. */
@@ -135,6 +148,31 @@ static int
 starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* snprintf(dst, size, "%s", src) without the format machinery, which
+ * showed in profiles at several copies per part. */
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Does v[0..len) contain the lower-case ASCII word lit, in any case? */
+static int
+has_ci(const char *v, size_t len, const char *lit)
+{
+	size_t n = strlen(lit), i;
+
+	for (i = 0; i + n <= len; i++)
+		if ((v[i] | 0x20) == lit[0] && strncasecmp(v + i, lit, n) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -167,27 +205,30 @@ hdrs_add(struct hdrs *h, const struct eml_event *ev)
 		h->v = xrealloc(h->v, h->cap * sizeof(*h->v));
 	}
 	x = &h->v[h->n++];
-	x->name = xmalloc(ev->name_len + 1);
-	memcpy(x->name, ev->name, ev->name_len);
-	x->name[ev->name_len] = '\0';
+	x->name_off = h->text.len;
 	x->name_len = ev->name_len;
-	x->value = xmalloc(ev->value_len + 1);
-	memcpy(x->value, ev->value, ev->value_len);
-	x->value[ev->value_len] = '\0';
+	xcheck(eml_buf_add(&h->text, ev->name, ev->name_len));
+	xcheck(eml_buf_addc(&h->text, '\0'));
+	x->value_off = h->text.len;
 	x->value_len = ev->value_len;
+	xcheck(eml_buf_add(&h->text, ev->value, ev->value_len));
+	xcheck(eml_buf_addc(&h->text, '\0'));
 }
 
 static void
 hdrs_free(struct hdrs *h)
 {
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].value);
-	}
 	free(h->v);
+	eml_buf_free(&h->text);
 	memset(h, 0, sizeof(*h));
+}
+
+/* Empty, keeping the memory for the next message. */
+static void
+hdrs_reset(struct hdrs *h)
+{
+	h->n = 0;
+	eml_buf_reset(&h->text);
 }
 
 static const struct hdr *
@@ -196,7 +237,7 @@ hdrs_get(const struct hdrs *h, const char *name)
 	size_t i;
 
 	for (i = 0; i < h->n; i++)
-		if (name_is(h->v[i].name, h->v[i].name_len, name))
+		if (name_is(HNAME(h, &h->v[i]), h->v[i].name_len, name))
 			return &h->v[i];
 	return NULL;
 }
@@ -219,13 +260,14 @@ msg_free(struct ctx *c)
 		free(jp);
 	}
 	c->all = c->root = NULL;
-	hdrs_free(&c->top);
+	hdrs_reset(&c->top);
 	c->ndiags = 0;
 	c->size = 0;
 	c->value_used = c->hdr_used = 0;
 	c->hdrs_dropped = 0;
 	c->failed = 0;
 	c->fallback = c->lenient_date = c->repaired = 0;
+	c->vt_part = NULL;
 }
 
 static struct jpart *
@@ -311,7 +353,7 @@ on_header(struct ctx *c, struct jpart *jp, const struct eml_event *ev)
 			return;
 		jp->seen_cd = 1;
 		xcheck(eml_disposition_parse(ev->value, ev->value_len, &ct));
-		snprintf(jp->disp, sizeof(jp->disp), "%s", ct.type);
+		copy_str(jp->disp, sizeof(jp->disp), ct.type);
 		if ((v = eml_params_get(&ct.params, "filename")) != NULL) {
 			eml_buf_reset(&jp->name);
 			xcheck(eml_buf_adds(&jp->name, v));
@@ -322,6 +364,11 @@ on_header(struct ctx *c, struct jpart *jp, const struct eml_event *ev)
 		if (jp->seen_ct)
 			return;
 		jp->seen_ct = 1;
+		/* Only its name parameter is wanted here (the parser has the
+		 * rest): a value without the word has none to parse for. */
+		if (jp->name_from_cd || !has_ci(ev->value, ev->value_len,
+		    "name"))
+			return;
 		xcheck(eml_ctype_parse(ev->value, ev->value_len, &ct));
 		if (!jp->name_from_cd &&
 		    (v = eml_params_get(&ct.params, "name")) != NULL) {
@@ -340,9 +387,9 @@ on_header(struct ctx *c, struct jpart *jp, const struct eml_event *ev)
 static void
 on_headers_end(struct jpart *jp, const struct eml_part *pt)
 {
-	snprintf(jp->section, sizeof(jp->section), "%s", pt->section);
-	snprintf(jp->ctype, sizeof(jp->ctype), "%s", pt->ctype);
-	snprintf(jp->charset, sizeof(jp->charset), "%s", pt->charset);
+	copy_str(jp->section, sizeof(jp->section), pt->section);
+	copy_str(jp->ctype, sizeof(jp->ctype), pt->ctype);
+	copy_str(jp->charset, sizeof(jp->charset), pt->charset);
 	jp->cte = pt->cte;
 	/* parser (issue 6): a multipart without a delimiter or without
 	 * boundary= is a leaf; the parser says which, at HEADERS_END */
@@ -525,21 +572,85 @@ on_event(struct ctx *c, const struct eml_event *ev)
 /* ------------------------------------------------------------------ */
 /* Writing the object */
 
+#define IS_LWS(ch)	((ch) == ' ' || (ch) == '\t' || (ch) == '\r' || \
+			    (ch) == '\n')
+
+/* Is v a value eml_hdr_decode has nothing to decode in: printable
+ * ASCII, blanks and line ends only, and no "=?" (RFC 2047 2)?  Most
+ * fields of real mail are. */
+static int
+plain_value(const char *v, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			if (p[i] == '=' && i + 1 < n && p[i + 1] == '?')
+				return 0;
+		} else if (p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	}
+	return 1;
+}
+
+/* Decoded text of a raw field value into c->tmp.  A plain value is what
+ * eml_hdr_decode makes of it, without its scratch buffers: blanks and
+ * line ends cut at both ends, and each run of them that holds a line
+ * end (a fold) one space (RFC 5322 2.2.3). */
+static void
+value_decode(struct ctx *c, const char *v, size_t n)
+{
+	struct eml_defects defects = { { 0 } };
+	size_t b = 0, e = n, i, j;
+	char *w;
+	int fold;
+
+	eml_buf_reset(&c->tmp);
+	if (!plain_value(v, n)) {
+		xcheck(eml_hdr_decode(v, n, NULL, &c->tmp, &defects));
+		if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
+		    eml_defects_has(&defects, EML_D_HEADER_8BIT))
+			c->fallback = 1;
+		return;
+	}
+	while (b < e && IS_LWS(v[b]))
+		b++;
+	while (e > b && IS_LWS(v[e - 1]))
+		e--;
+	if ((w = eml_buf_reserve(&c->tmp, e - b)) == NULL)
+		tool_die(NULL, "out of memory");
+	for (i = b; i < e; ) {
+		if (!IS_LWS(v[i])) {
+			*w++ = v[i++];
+			continue;
+		}
+		fold = 0;
+		for (j = i; j < e && IS_LWS(v[j]); j++)
+			if (v[j] == '\r' || v[j] == '\n')
+				fold = 1;
+		if (fold)
+			*w++ = ' ';
+		else {
+			memcpy(w, v + i, j - i);
+			w += j - i;
+		}
+		i = j;
+	}
+	c->tmp.len = (size_t)(w - c->tmp.data);
+	c->tmp.data[c->tmp.len] = '\0';
+}
+
 /* Decoded text of the first top-level field name into c->tmp. */
 static int
 field_text(struct ctx *c, const struct hdrs *h, const char *name)
 {
 	const struct hdr *x = hdrs_get(h, name);
-	struct eml_defects defects = { { 0 } };
 
 	eml_buf_reset(&c->tmp);
 	if (x == NULL)
 		return 0;
-	xcheck(eml_hdr_decode(x->value, x->value_len, NULL, &c->tmp,
-	    &defects));
-	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
-	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
-		c->fallback = 1;
+	value_decode(c, HVALUE(h, x), x->value_len);
 	return 1;
 }
 
@@ -547,14 +658,7 @@ field_text(struct ctx *c, const struct hdrs *h, const char *name)
 static void
 raw_text(struct ctx *c, const struct eml_buf *raw)
 {
-	struct eml_defects defects = { { 0 } };
-
-	eml_buf_reset(&c->tmp);
-	xcheck(eml_hdr_decode(raw->data ? raw->data : "", raw->len, NULL,
-	    &c->tmp, &defects));
-	if (eml_defects_has(&defects, EML_D_CHARSET_UNKNOWN) ||
-	    eml_defects_has(&defects, EML_D_HEADER_8BIT))
-		c->fallback = 1;
+	value_decode(c, raw->data ? raw->data : "", raw->len);
 }
 
 static void
@@ -577,7 +681,7 @@ key_ids(struct ctx *c, const char *key, const char *name)
 		J(c, eml_json_null(&c->j));
 		return;
 	}
-	xcheck(eml_msgid_parse(h->value, h->value_len, &l));
+	xcheck(eml_msgid_parse(HVALUE(&c->top, h), h->value_len, &l));
 	if (l.n == 0) {
 		J(c, eml_json_null(&c->j));
 	} else {
@@ -603,7 +707,7 @@ key_addrs(struct ctx *c, const char *key, const char *name)
 		J(c, eml_json_null(&c->j));
 		return;
 	}
-	xcheck(eml_addr_parse(h->value, h->value_len, NULL, &l));
+	xcheck(eml_addr_parse(HVALUE(&c->top, h), h->value_len, NULL, &l));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < l.n; i++) {
 		if (l.v[i].email == NULL && l.v[i].name == NULL)
@@ -627,8 +731,8 @@ key_date(struct ctx *c)
 	char buf[32];
 
 	J(c, eml_json_key(&c->j, "sentAt"));
-	if (h == NULL || eml_date_parse(h->value, h->value_len, &d) !=
-	    EML_OK) {
+	if (h == NULL || eml_date_parse(HVALUE(&c->top, h), h->value_len,
+	    &d) != EML_OK) {
 		J(c, eml_json_null(&c->j));
 		return;
 	}
@@ -663,14 +767,21 @@ headers(struct ctx *c, const struct hdrs *h)
 	J(c, eml_json_key(&c->j, "headers"));
 	J(c, eml_json_arr_begin(&c->j));
 	for (i = 0; i < h->n; i++) {
-		raw.data = h->v[i].value;
-		raw.len = h->v[i].value_len;
-		raw_text(c, &raw);
 		J(c, eml_json_obj_begin(&c->j));
 		J(c, eml_json_key(&c->j, "name"));
-		J(c, eml_json_str(&c->j, h->v[i].name, h->v[i].name_len));
+		J(c, eml_json_str(&c->j, HNAME(h, &h->v[i]),
+		    h->v[i].name_len));
 		J(c, eml_json_key(&c->j, "value"));
-		put_tmp(c);
+		if (&h->v[i] == c->subj_hdr) {
+			/* decoded once, for "subject" */
+			J(c, eml_json_str(&c->j, c->subj.data ? c->subj.data :
+			    "", c->subj.len));
+		} else {
+			raw.data = HVALUE(h, &h->v[i]);
+			raw.len = h->v[i].value_len;
+			raw_text(c, &raw);
+			put_tmp(c);
+		}
 		J(c, eml_json_obj_end(&c->j));
 		spill(c);
 	}
@@ -739,7 +850,7 @@ section_label(const struct jpart *jp, char *buf, size_t size)
 		snprintf(buf, size, "%s%sTEXT", jp->section,
 		    jp->section[0] != '\0' ? "." : "");
 	else
-		snprintf(buf, size, "%s", jp->section);
+		copy_str(buf, size, jp->section);
 }
 
 static void
@@ -758,7 +869,8 @@ part(struct ctx *c, const struct jpart *jp, unsigned depth, int with_sub)
 	if (jp->is_multipart) {
 		J(c, eml_json_null(&c->j));
 	} else {
-		snprintf(blob, sizeof(blob), "sha256:%s", jp->hex);
+		memcpy(blob, "sha256:", 7);
+		copy_str(blob + 7, sizeof(blob) - 7, jp->hex);
 		J(c, eml_json_cstr(&c->j, blob));
 	}
 	J(c, eml_json_key(&c->j, "type"));
@@ -850,61 +962,97 @@ utf8_cut(const char *s, size_t n)
 	return n;
 }
 
-/* The kept start of a text part as UTF-8 with LF line ends (RFC 8621
- * 4.1.4 bodyValues) into out; *problem_r for a guessed charset. */
+/* Append s[0..n) to out with each CRLF made LF (RFC 8621 4.1.4
+ * bodyValues): runs between CRs are copied whole, a lone CR is kept. */
 static void
-value_text(const struct jpart *jp, struct eml_buf *out, int *problem_r)
+crlf_to_lf(const char *s, size_t n, struct eml_buf *out)
+{
+	const char *e = s + n, *cr;
+	char *w;
+
+	if ((w = eml_buf_reserve(out, n)) == NULL)
+		tool_die(NULL, "out of memory");
+	while ((cr = memchr(s, '\r', (size_t)(e - s))) != NULL) {
+		if (cr + 1 < e && cr[1] == '\n') {
+			memcpy(w, s, (size_t)(cr - s));
+			w += cr - s;
+			s = cr + 1;	/* the LF is copied with the next run */
+		} else {
+			memcpy(w, s, (size_t)(cr + 1 - s));
+			w += cr + 1 - s;
+			s = cr + 1;
+		}
+	}
+	memcpy(w, s, (size_t)(e - s));
+	w += e - s;
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
+}
+
+/* The kept start of a text part as UTF-8 with LF line ends (RFC 8621
+ * 4.1.4 bodyValues) in c->vt, c->vt_problem for a guessed charset or a
+ * decoding problem.  The preview and then bodyValues ask for the same
+ * part first: the last one made is kept. */
+static const struct eml_buf *
+value_text(struct ctx *c, const struct jpart *jp)
 {
 	struct eml_buf u = { 0 };
-	const char *raw = jp->value.data ? jp->value.data : "";
-	size_t n = jp->value.len, i;
-	int guessed = 0, utf8 = jp->charset[0] == '\0' ||
+	const char *raw = jp->value.data ? jp->value.data : "", *t;
+	size_t n = jp->value.len, tn;
+	int guessed = 0, valid, plain = jp->charset[0] == '\0' ||
 	    strcmp(jp->charset, "utf-8") == 0 ||
 	    strcmp(jp->charset, "us-ascii") == 0;
 
-	if (jp->value_cut && utf8)
+	if (c->vt_part == jp)
+		return &c->vt;
+	c->vt_part = jp;
+	eml_buf_reset(&c->vt);
+	if (jp->value_cut && plain)
 		n = utf8_cut(raw, n);
-	if (jp->charset[0] == '\0' && eml_utf8_valid(raw, n))
-		xcheck(eml_buf_add(&u, raw, n));
-	else
+	/* Valid UTF-8 labelled UTF-8 or ASCII, or unlabelled, is its own
+	 * UTF-8 (as eml_charset_to_utf8 would copy it): no copy. */
+	valid = plain && eml_utf8_valid(raw, n);
+	if (valid) {
+		t = raw;
+		tn = n;
+	} else {
 		xcheck(eml_charset_to_utf8(jp->charset[0] ? jp->charset :
 		    NULL, raw, n, NULL, &u, &guessed));
-	if (jp->charset[0] == '\0' && !eml_utf8_valid(raw, n))
+		t = u.data ? u.data : "";
+		tn = u.len;
+	}
+	if (jp->charset[0] == '\0' && !valid)
 		guessed = 1;
 	/* A multibyte character cut by the limit decodes as U+FFFD. */
-	if (jp->value_cut && u.len >= 3 &&
-	    memcmp(u.data + u.len - 3, "\xef\xbf\xbd", 3) == 0)
-		u.len -= 3;
-	eml_buf_reset(out);
-	for (i = 0; i < u.len; i++) {
-		if (u.data[i] == '\r' && i + 1 < u.len && u.data[i + 1] == '\n')
-			continue;
-		xcheck(eml_buf_addc(out, u.data[i]));
-	}
+	if (jp->value_cut && tn >= 3 &&
+	    memcmp(t + tn - 3, "\xef\xbf\xbd", 3) == 0)
+		tn -= 3;
+	crlf_to_lf(t, tn, &c->vt);
 	eml_buf_free(&u);
-	*problem_r = guessed || jp->enc_problem;
+	c->vt_problem = guessed || jp->enc_problem;
+	return &c->vt;
 }
 
 static void
 body_value(struct ctx *c, const struct jpart *jp)
 {
-	int problem, cut = jp->value_cut;
+	const struct eml_buf *t = value_text(c, jp);
+	int cut = jp->value_cut;
 	size_t n;
 
-	value_text(jp, &c->tmp, &problem);
-	if (problem)
+	if (c->vt_problem)
 		c->fallback = 1;
-	n = c->tmp.len;
+	n = t->len;
 	if (n > c->max_value) {
-		n = utf8_cut(c->tmp.data, c->max_value);
+		n = utf8_cut(t->data, c->max_value);
 		cut = 1;
 	}
 	J(c, eml_json_key(&c->j, jp->section));
 	J(c, eml_json_obj_begin(&c->j));
 	J(c, eml_json_key(&c->j, "value"));
-	J(c, eml_json_str(&c->j, c->tmp.data ? c->tmp.data : "", n));
+	J(c, eml_json_str(&c->j, t->data ? t->data : "", n));
 	J(c, eml_json_key(&c->j, "isEncodingProblem"));
-	J(c, eml_json_bool(&c->j, problem));
+	J(c, eml_json_bool(&c->j, c->vt_problem));
 	J(c, eml_json_key(&c->j, "isTruncated"));
 	J(c, eml_json_bool(&c->j, cut));
 	J(c, eml_json_obj_end(&c->j));
@@ -946,20 +1094,20 @@ static void
 preview(struct ctx *c)
 {
 	struct eml_buf pv = { 0 };
+	const struct eml_buf *t;
 	const struct jpart *jp = NULL;
 	size_t i;
-	int problem;
 
 	for (i = 0; i < c->bodies.ntext && jp == NULL; i++) {
-		const struct jpart *t = c->bodies.text[i]->user;
+		const struct jpart *tp = c->bodies.text[i]->user;
 
-		if (starts(t->ctype, "text/"))
-			jp = t;
+		if (starts(tp->ctype, "text/"))
+			jp = tp;
 	}
 	J(c, eml_json_key(&c->j, "preview"));
 	if (jp != NULL) {
-		value_text(jp, &c->tmp, &problem);
-		xcheck(eml_preview(c->tmp.data ? c->tmp.data : "", c->tmp.len,
+		t = value_text(c, jp);
+		xcheck(eml_preview(t->data ? t->data : "", t->len,
 		    strcmp(jp->ctype, "text/html") == 0, &pv));
 	}
 	J(c, eml_json_str(&c->j, pv.data ? pv.data : "", pv.len));
@@ -1054,9 +1202,14 @@ emit(struct ctx *c, const struct tool_src *src)
 	key_addrs(c, "bcc", "bcc");
 	key_addrs(c, "replyTo", "reply-to");
 	J(c, eml_json_key(&c->j, "subject"));
-	if (field_text(c, &c->top, "subject"))
+	c->subj_hdr = NULL;
+	if (field_text(c, &c->top, "subject")) {
 		put_tmp(c);
-	else
+		c->subj_hdr = hdrs_get(&c->top, "subject");
+		eml_buf_reset(&c->subj);
+		xcheck(eml_buf_add(&c->subj, c->tmp.data ? c->tmp.data : "",
+		    c->tmp.len));
+	} else
 		J(c, eml_json_null(&c->j));
 	key_date(c);
 	key_received(c, src);
@@ -1236,7 +1389,10 @@ main(int argc, char **argv)
 	eml_parser_free(c.p);
 	free(c.stack);
 	free(c.diags);
+	hdrs_free(&c.top);
 	eml_buf_free(&c.out);
 	eml_buf_free(&c.tmp);
+	eml_buf_free(&c.vt);
+	eml_buf_free(&c.subj);
 	return tool_flush(rc);
 }

@@ -22,7 +22,7 @@ B64_BYTES=${B64_BYTES:-268435456}
 QP_BYTES=${QP_BYTES:-134217728}
 BIG_BYTES=${BIG_BYTES:-1073741824}
 BIN=$B/bench
-CORPUS=$ROOT/../shared/corpus
+CORPUS=${BENCH_CORPUS:-$ROOT/../shared/corpus}
 SYNTH=$OUT/synth.mbox
 REAL=$OUT/real.mbox
 B64=$OUT/codec.b64
@@ -157,6 +157,137 @@ bench_mbox() {
 
 bench_mbox synthetic "$SYNTH"
 [ -n "$REAL" ] && bench_mbox real-corpus "$REAL"
+
+# ------------------------------------------------- eml-parts, eml-json
+# The tools as users run them (`eml-parts FILE > /dev/null`), against
+# GMime's equivalent walk (bench_gmime -m: parse, split, decode every
+# leaf) and `cat FILE > /dev/null`, over the same two inputs as above.
+# Every contestant is one process timed by tools_cpu (wall, and CPU =
+# user + sys from getrusage of the child, start-up included), stdout and
+# stderr to /dev/null.  ROUNDS rounds, the order rotated each round so
+# no contestant always runs first, medians reported.  CPU time is the
+# primary figure (the machine is shared); wall is shown beside it.
+#
+# Baselines the targets come from: issue 9's table, measured before
+# the issue's work on this project's 2-core Xeon (AVX2, AVX-512 VBMI,
+# SHA-NI), eml-parts over a 640 MB mbox of the corpus repeated and a
+# 973 MB mbox of real mail plus attachments, eml-json over the 640 MB
+# one.  Targets: eml-parts >= 3x (real) and >= 2x (attachments) of its
+# baseline and at most 8x cat's time; eml-json >= 3x its baseline.
+BASE_PARTS_REAL=343	# MB/s, issue 9
+BASE_PARTS_ATT=418	# MB/s, issue 9
+BASE_JSON_REAL=92	# MB/s, issue 9
+
+TCPU=$BIN/tools_cpu
+if [ ! -x "$TCPU" ] || [ "$HERE/tools_cpu.c" -nt "$TCPU" ]; then
+	${CC:-cc} -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+	    -o "$TCPU" "$HERE/tools_cpu.c" || exit 1
+fi
+
+# met VALUE TARGET ge|le: MET or MISSED
+met() {
+	awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
+		if (v == "-" || v == "") { print "(n/a)"; exit }
+		ok = (op == "ge") ? (v + 0 >= t + 0) : (v + 0 <= t + 0)
+		print ok ? "MET" : "MISSED" }'
+}
+
+# tratio LABEL NUM_WALL DEN_WALL NUM_CPU DEN_CPU [OP TARGET]: a ratio of
+# times, verdict on the CPU figure (the primary one).
+tratio() {
+	rw=$(ratio "$2" "$3")
+	rc=$(ratio "$4" "$5")
+	if [ $# -ge 7 ]; then
+		sym='>='
+		[ "$6" = le ] && sym='<='
+		echo "  RATIO $1 = $rc cpu, $rw wall (target $sym $7) $(met "$rc" "$7" "$6")"
+	else
+		echo "  RATIO $1 = $rc cpu, $rw wall (no target in issue 9)"
+	fi
+}
+
+# tspeed LABEL BYTES WALL CPU BASELINE FACTOR: MB/s against FACTOR times
+# the issue's baseline, verdict on CPU.
+tspeed() {
+	mc=$(mbs "$2" "$4")
+	mw=$(mbs "$2" "$3")
+	x=$(ratio "$mc" "$5")
+	echo "  RATIO $1/baseline = $x cpu ($mc MB/s cpu, $mw MB/s wall; baseline $5 MB/s) (target >= $6) $(met "$x" "$6" ge)"
+}
+
+# bench_tools NAME FILE KIND: KIND real or att picks the targets.
+bench_tools() {
+	name=$1 file=$2 kind=$3
+	size=$(size_of "$file")
+	set -- parts json gmime cat
+	for k in "$@"; do
+		: > "$OUT/tt.$k"; : > "$OUT/tc.$k"
+	done
+	r=0
+	while [ $r -lt "$ROUNDS" ]; do
+		# rotate: round r starts with the (r mod 4)th contestant
+		order=$(printf '%s\n' parts json gmime cat parts json gmime |
+		    sed -n "$((r % 4 + 1)),$((r % 4 + 4))p")
+		for k in $order; do
+			case $k in
+			parts) l=$("$TCPU" "$B/eml-parts" "$file") ;;
+			json) l=$("$TCPU" "$B/eml-json" "$file") ;;
+			gmime) l=$("$TCPU" "$BIN/bench_gmime" -m "$file") ;;
+			cat) l=$("$TCPU" cat "$file") ;;
+			esac
+			echo "tools $name round $r $k: $l" >> "$LOG"
+			t=$(field wall "$l"); echo "${t:-999999}" >> "$OUT/tt.$k"
+			t=$(field cpu "$l"); echo "${t:-999999}" >> "$OUT/tc.$k"
+			[ "$(field status "$l")" = 0 ] ||
+			    echo "  $k exited non-zero: $l"
+		done
+		r=$((r + 1))
+	done
+	for k in parts json gmime cat; do
+		eval "w_$k=\$(median < \"\$OUT/tt.\$k\")"
+		eval "c_$k=\$(median < \"\$OUT/tc.\$k\")"
+	done
+	echo "-- tools, $name: $file ($size bytes)"
+	row "eml-parts FILE" "$size" "$w_parts" "$c_parts"
+	row "eml-json FILE" "$size" "$w_json" "$c_json"
+	row "gmime walk" "$size" "$w_gmime" "$c_gmime"
+	row "cat FILE" "$size" "$w_cat" "$c_cat"
+	tratio "gmime/eml-parts (x faster)" "$w_gmime" "$w_parts" \
+	    "$c_gmime" "$c_parts"
+	tratio "eml-parts/cat (x slower)" "$w_parts" "$w_cat" \
+	    "$c_parts" "$c_cat" le 8
+	tratio "gmime/eml-json (x faster)" "$w_gmime" "$w_json" \
+	    "$c_gmime" "$c_json"
+	tratio "eml-json/eml-parts (x slower)" "$w_json" "$w_parts" \
+	    "$c_json" "$c_parts"
+	if [ "$kind" = real ]; then
+		tspeed eml-parts "$size" "$w_parts" "$c_parts" \
+		    "$BASE_PARTS_REAL" 3
+		tspeed eml-json "$size" "$w_json" "$c_json" \
+		    "$BASE_JSON_REAL" 3
+	else
+		tspeed eml-parts "$size" "$w_parts" "$c_parts" \
+		    "$BASE_PARTS_ATT" 2
+	fi
+	echo "SUMMARY tools $name parts=$(mbs "$size" "$c_parts") json=$(mbs "$size" "$c_json") gmime=$(mbs "$size" "$c_gmime") cat=$(mbs "$size" "$c_cat") MB/s cpu" >> "$LOG"
+	echo
+}
+
+echo "-- tools: baselines (issue 9, its 2-core Xeon, before the work):" \
+    "eml-parts $BASE_PARTS_REAL MB/s real mail, $BASE_PARTS_ATT MB/s" \
+    "attachments; eml-json $BASE_JSON_REAL MB/s real mail"
+if [ ! -x "$B/eml-parts" ] || [ ! -x "$B/eml-json" ]; then
+	echo "-- tools: eml-parts or eml-json not built in $B: skipped"
+	echo
+else
+	if [ -n "$REAL" ]; then
+		bench_tools real-corpus "$REAL" real
+	else
+		echo "-- tools, real-corpus: skipped (no $CORPUS)"
+		echo
+	fi
+	bench_tools attachments "$SYNTH" att
+fi
 
 # ---------------------------------------------------------------- codecs
 echo "-- codecs: $(size_of "$B64") bytes base64, $(size_of "$QP") bytes QP, 64 KiB steps"

@@ -168,6 +168,19 @@ printf 'Content-Type: text/html\n\n<html><head><style>p{x:1}</style></head><body
 is "preview from HTML" "Hello world & you" \
     "$("$J" "$T/html.eml" | "$JG" .preview)"
 
+# field values: a plain ASCII value is unfolded without the RFC 2047
+# decoder and must come out as the decoder gives it (blanks and line
+# ends cut at both ends, a fold one space, other blanks kept), as must
+# the same value with an encoded-word, which takes the decoder
+printf 'Subject:  a \t b\r\n\t c  \r\nX-A: \r\n\tx\r\nX-B:\t \r\nX-C: =?us-ascii?q?a?= \t b\r\n\t c  \r\n\r\nbody\r\n' \
+    > "$T/fold.eml"
+"$J" "$T/fold.eml" > "$T/fold"
+is "plain value unfolded" "$(printf 'a \t b c')" "$(jg .subject "$T/fold")"
+is "plain value, fold first" "x" "$(jg '.headers[1].value' "$T/fold")"
+is "plain value, blanks only" "" "$(jg '.headers[2].value' "$T/fold")"
+is "decoded value unfolded alike" "$(printf 'a \t b c')" \
+    "$(jg '.headers[3].value' "$T/fold")"
+
 # receivedAt: the mbox From_ line, a Maildir file's mtime, else null
 "$J" "$C/three.mbox" > "$T/three"
 is "receivedAt from From_ line" "2026-12-01T10:00:00Z" \
@@ -180,6 +193,30 @@ is "receivedAt from Maildir mtime" "2026-11-30T10:20:30Z" \
     "$("$J" "$T/md" | "$JG" .receivedAt)"
 is "Maildir source file" "$T/md/new/1.x" \
     "$("$J" "$T/md" | "$JG" .source.file)"
+# a Maildir message named one by one (cur/ or new/ of a folder with
+# cur/, new/ and tmp/) has the same receivedAt as when the folder is
+# named; without tmp/ the folder is not a Maildir, and a file merely in
+# a folder called cur is not a Maildir message
+mkdir -p "$T/md/tmp" "$T/md/cur"
+cp -p "$T/md/new/1.x" "$T/md/cur/2:2,S"
+is "receivedAt, Maildir file named" "2026-11-30T10:20:30Z" \
+    "$("$J" "$T/md/new/1.x" | "$JG" .receivedAt)"
+is "receivedAt, Maildir cur/ file named" "2026-11-30T10:20:30Z" \
+    "$("$J" "$T/md/cur/2:2,S" | "$JG" .receivedAt)"
+is "receivedAt, Maildir file named relative" "2026-11-30T10:20:30Z" \
+    "$(cd "$T/md/cur" && "$J" "2:2,S" | "$JG" .receivedAt)"
+is "receivedAt, Maildir file via .." "2026-11-30T10:20:30Z" \
+    "$(cd "$T/md/cur" && "$J" "../new/1.x" | "$JG" .receivedAt)"
+is "receivedAt, Maildir files from a list" "2026-11-30T10:20:30Z" \
+    "$(echo "$T/md/cur/2:2,S" | "$J" --files-from - | "$JG" .receivedAt)"
+mkdir -p "$T/nomd/cur" "$T/nomd/new"
+cp -p "$T/md/new/1.x" "$T/nomd/cur/3"
+is "no receivedAt without tmp/" null \
+    "$("$J" "$T/nomd/cur/3" | "$JG" .receivedAt)"
+mkdir -p "$T/plain/cur"
+cp -p "$T/md/new/1.x" "$T/plain/cur/4"
+is "no receivedAt for a folder named cur" null \
+    "$("$J" "$T/plain/cur/4" | "$JG" .receivedAt)"
 
 # where each object came from, with several inputs or an mbox
 is "source index" "2" "$(jg .source.index "$T/three" | sed -n 2p)"
