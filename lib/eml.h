@@ -562,11 +562,18 @@ int eml_shape_bodies(const struct eml_shape *top, struct eml_shape_bodies *b);
 void eml_shape_bodies_free(struct eml_shape_bodies *b);
 
 #define EML_PREVIEW_CHARS	256	/* RFC 8621 4.1.4 "preview" */
-/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4): with html
- * set, tags, comments, <style> and <script> contents are dropped and the
- * common entities decoded; whitespace runs become one space; at most
- * EML_PREVIEW_CHARS characters, never a partial one.  Appends to out.
- * Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4), as a
+ * filter (preview.c): with html set the text is first rendered by
+ * eml_filter_html2text (tags, comments, <style> and <script> dropped,
+ * character references decoded); then every run of white space (Unicode
+ * White_Space: line ends, tabs, U+00A0 ...) becomes one space, none
+ * leads or trails, controls are dropped, bytes that are not UTF-8 become
+ * U+FFFD, and at most EML_PREVIEW_CHARS characters pass, never a partial
+ * one; what comes after them is accepted and dropped.  Any chunking
+ * gives the same preview.  NULL if out of memory (next is freed). */
+struct eml_sink *eml_filter_preview(struct eml_sink *next, int html);
+/* eml_filter_preview over utf8[0..len), appended to out.  Returns
+ * EML_OK, EML_ENOMEM or EML_ELIMIT. */
 int eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
