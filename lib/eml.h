@@ -892,8 +892,15 @@ struct eml_sink *eml_filter_encode(struct eml_sink *next, enum eml_cte cte,
 struct eml_sink *eml_filter_charset(struct eml_sink *next, const char *from,
     const char *to);
 /* Line ends: every CRLF, bare LF and bare CR becomes CRLF (crlf = 1) or
- * LF (crlf = 0).  Idempotent: filtering twice is filtering once. */
+ * LF (crlf = 0).  Idempotent: filtering twice is filtering once.  A CR
+ * at the end of a write is held until the next byte or close (it may
+ * be the start of a CRLF), so what next has seen before close does not
+ * tell whether the last line is ended: use eml_filter_eol_end for that. */
 struct eml_sink *eml_filter_eol(struct eml_sink *next, int crlf);
+/* As eml_filter_eol, and close ends the last line with one line end if
+ * the output is not empty and does not end in one ("a\r" gives "a\r\n",
+ * "a" too, "" nothing).  Idempotent as well. */
+struct eml_sink *eml_filter_eol_end(struct eml_sink *next, int crlf);
 /* SMTP DATA (RFC 5321 4.5.2): line ends become CRLF as eml_filter_eol
  * does, a line starting with '.' gets one more '.', and close ends the
  * last line with CRLF (if it was not ended) and writes ".\r\n". */
