@@ -22,6 +22,10 @@
  *     line and is idempotent too
  *   6 the limit filter never passes more than max
  *   7 the mbox filter's output reads back as the message
+ * and for every input: the RFC 8621 preview (eml_filter_preview) of the
+ * payload as text and as HTML is the same for any chunking, valid UTF-8,
+ * at most EML_PREVIEW_CHARS characters, and the HTML one is the text one
+ * of what eml_filter_html2text renders.
  */
 #include "fuzz.h"
 
@@ -227,6 +231,49 @@ mbox_back(const uint8_t *p, size_t n, const struct eml_buf *out)
 	eml_mbox_free(m);
 }
 
+static int pv_html;
+
+static struct eml_sink *preview(struct eml_sink *n)
+{ return eml_filter_preview(n, pv_html); }
+static struct eml_sink *html2text(struct eml_sink *n)
+{ return eml_filter_html2text(n); }
+
+static size_t
+u8chars(const struct eml_buf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->len; i++)
+		n += ((unsigned char)b->data[i] & 0xc0) != 0x80;
+	return n;
+}
+
+static void
+preview_props(const uint8_t *p, size_t n, unsigned seed)
+{
+	struct eml_buf pv = { 0 }, text = { 0 }, pt = { 0 };
+	int r;
+
+	for (pv_html = 0; pv_html < 2; pv_html++) {
+		eml_buf_reset(&pv);
+		BOTH(preview, p, n, pv, r);
+		FUZZ_CHECK(r == EML_OK);
+		FUZZ_CHECK(eml_utf8_valid(pv.data ? pv.data : "", pv.len));
+		FUZZ_CHECK(u8chars(&pv) <= EML_PREVIEW_CHARS);
+		FUZZ_CHECK(pv.len == 0 || (pv.data[0] != ' ' &&
+		    pv.data[pv.len - 1] != ' '));
+	}
+	/* pv is the HTML preview now */
+	BOTH(html2text, p, n, text, r);
+	FUZZ_CHECK(r == EML_OK);
+	pv_html = 0;
+	BOTH(preview, text.data, text.len, pt, r);
+	FUZZ_CHECK(r == EML_OK && same(&pt, pv.data, pv.len));
+	eml_buf_free(&pv);
+	eml_buf_free(&text);
+	eml_buf_free(&pt);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -298,6 +345,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mbox_back(p, n, &out);
 		break;
 	}
+	preview_props(p, n, seed);
 	eml_buf_free(&out);
 	eml_buf_free(&norm);
 	eml_buf_free(&again);

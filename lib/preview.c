@@ -55,9 +55,14 @@ pv_char(struct preview_sink *p, const unsigned char *u8, size_t len,
 	if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
 		return;
 	if (p->space && p->chars > 0) {
-		p->buf[p->n++] = ' ';
-		if (++p->chars >= EML_PREVIEW_CHARS)
+		/* no room for the word after it: end here, never on a
+		 * blank */
+		if (p->chars + 2 > EML_PREVIEW_CHARS) {
+			p->chars = EML_PREVIEW_CHARS;
 			return;
+		}
+		p->buf[p->n++] = ' ';
+		p->chars++;
 	}
 	p->space = 0;
 	memcpy(p->buf + p->n, u8, len);

@@ -163,6 +163,22 @@ START_TEST(test_preview_cap)
 			chars++;
 	ck_assert_uint_eq(chars, EML_PREVIEW_CHARS);
 	ck_assert_uint_eq(b.len, 2 * EML_PREVIEW_CHARS);
+	/* a preview never ends on a blank: when the cap leaves room for
+	 * the blank but not for the word after it, it ends before it */
+	eml_buf_reset(&in);
+	eml_buf_reset(&b);
+	for (i = 0; i < EML_PREVIEW_CHARS - 1; i++)
+		eml_buf_addc(&in, 'a');
+	eml_buf_adds(&in, " b c");
+	ck_assert_int_eq(eml_preview(in.data, in.len, 0, &b), EML_OK);
+	ck_assert_uint_eq(b.len, EML_PREVIEW_CHARS - 1);
+	ck_assert_int_eq(b.data[b.len - 1], 'a');
+	/* one 'a' fewer: the blank and "b" fit, 256 exactly */
+	eml_buf_reset(&b);
+	ck_assert_int_eq(eml_preview(in.data + 1, in.len - 1, 0, &b),
+	    EML_OK);
+	ck_assert_uint_eq(b.len, EML_PREVIEW_CHARS);
+	ck_assert(memcmp(b.data + b.len - 2, " b", 2) == 0);
 	/* a character cut off by the end of the input is U+FFFD, as the
 	 * charset and HTML filters make it: the preview is valid UTF-8 */
 	eml_buf_reset(&b);
