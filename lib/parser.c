@@ -692,7 +692,7 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 	return EML_OK;
 }
 
-static void
+static int
 header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 {
 	struct eml_ctype cd;
@@ -700,8 +700,9 @@ header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 
 	memset(&cd, 0, sizeof(cd));
 	if (eml_disposition_parse(v, n, &cd) < 0) {
+		/* as header_ctype: no attachment silently made inline */
 		eml_ctype_free(&cd);
-		return;
+		return EML_ENOMEM;
 	}
 	emli_strlcpy(f->part.disposition, cd.type, strlen(cd.type),
 	    sizeof(f->part.disposition));
@@ -714,6 +715,7 @@ header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 	if (strcmp(cd.type, "attachment") == 0 || fn != NULL)
 		f->part.is_attachment = 1;
 	eml_ctype_free(&cd);
+	return EML_OK;
 }
 
 /* Look at the fields that shape the MIME structure.  EML_OK or
@@ -767,7 +769,7 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 			diag(p, EML_D_CONFLICTING_HEADER);
 			return EML_OK;
 		}
-		header_cd(p, f, v, vlen);
+		return header_cd(p, f, v, vlen);
 	}
 	return EML_OK;
 }
@@ -1216,7 +1218,7 @@ step_headers(struct eml_parser *p)
 	if (header_seen(p, ev->name, ev->name_len, ev->value,
 	    ev->value_len) < 0) {
 		snprintf(p->errmsg, sizeof(p->errmsg),
-		    "out of memory reading Content-Type");
+		    "out of memory reading a Content-* field");
 		return EML_ENOMEM;
 	}
 	consume(p, w, end);

@@ -444,6 +444,9 @@ START_TEST(j67_alloc_failure)
 			    "multipart/mixed");
 			ck_assert_str_eq(m->root->info.boundary, "b");
 			ck_assert_uint_eq(m->nparts, 4);
+			ck_assert(m->root->first_child->info.is_attachment);
+			ck_assert_str_eq(m->root->first_child->info.filename,
+			    "\xc3\xa9.txt");
 			ok++;
 		} else {
 			ck_assert_int_eq(r, EML_ENOMEM);
