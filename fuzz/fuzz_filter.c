@@ -16,9 +16,16 @@
  *     "shift_jis" is read as CP932 on purpose, so SHIFT_JIS's yen sign
  *     at 0x5C comes back as a backslash.
  *   4 dot-stuff then unstuff gives the text with CRLF line ends
- *   5 the EOL filters are idempotent
+ *   5 the EOL filters are idempotent and give what a plain reading
+ *     gives (CRLF, CR, LF each one line end, a final bare CR included);
+ *     eml_filter_eol_end adds exactly one line end to an unended last
+ *     line and is idempotent too
  *   6 the limit filter never passes more than max
  *   7 the mbox filter's output reads back as the message
+ * and for every input: the RFC 8621 preview (eml_filter_preview) of the
+ * payload as text and as HTML is the same for any chunking, valid UTF-8,
+ * at most EML_PREVIEW_CHARS characters, and the HTML one is the text one
+ * of what eml_filter_html2text renders.
  */
 #include "fuzz.h"
 
@@ -95,6 +102,8 @@ static struct eml_sink *eol_lf(struct eml_sink *n)
 { return eml_filter_eol(n, 0); }
 static struct eml_sink *eol_mode(struct eml_sink *n)
 { return eml_filter_eol(n, param & 1); }
+static struct eml_sink *eol_end_mode(struct eml_sink *n)
+{ return eml_filter_eol_end(n, param & 1); }
 static struct eml_sink *utf8_clean(struct eml_sink *n)
 { return eml_filter_charset(n, "UTF-8", "UTF-8"); }
 static struct eml_sink *stuff_unstuff(struct eml_sink *n)
@@ -154,6 +163,45 @@ charset_round(const uint8_t *p, size_t n, unsigned seed)
 	eml_buf_free(&back);
 }
 
+/* Line ends by the plain reading, one byte at a time: what the EOL
+ * filter must give whatever the chunking. */
+static void
+eol_ref(const uint8_t *p, size_t n, int crlf, struct eml_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\r' && p[i] != '\n') {
+			eml_buf_addc(out, (char)p[i]);
+			continue;
+		}
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+			i++;
+		eml_buf_add(out, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
+	}
+}
+
+static void
+eol_props(const uint8_t *p, size_t n, unsigned seed)
+{
+	struct eml_buf ref = { 0 }, out = { 0 }, again = { 0 };
+	int r, crlf = param & 1;
+
+	eol_ref(p, n, crlf, &ref);
+	BOTH(eol_mode, p, n, out, r);
+	FUZZ_CHECK(r == EML_OK && same(&out, ref.data, ref.len));
+	eml_buf_reset(&out);
+	if (ref.len > 0 && ref.data[ref.len - 1] != '\n')
+		eml_buf_add(&ref, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
+	BOTH(eol_end_mode, p, n, out, r);
+	FUZZ_CHECK(r == EML_OK && same(&out, ref.data, ref.len));
+	BOTH(eol_end_mode, out.data, out.len, again, r);
+	FUZZ_CHECK(r == EML_OK && same(&again, out.data, out.len));
+	eml_buf_free(&ref);
+	eml_buf_free(&out);
+	eml_buf_free(&again);
+}
+
 static void
 mbox_back(const uint8_t *p, size_t n, const struct eml_buf *out)
 {
@@ -181,6 +229,49 @@ mbox_back(const uint8_t *p, size_t n, const struct eml_buf *out)
 		FUZZ_CHECK(same(&msg, p, n));
 	eml_buf_free(&msg);
 	eml_mbox_free(m);
+}
+
+static int pv_html;
+
+static struct eml_sink *preview(struct eml_sink *n)
+{ return eml_filter_preview(n, pv_html); }
+static struct eml_sink *html2text(struct eml_sink *n)
+{ return eml_filter_html2text(n); }
+
+static size_t
+u8chars(const struct eml_buf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->len; i++)
+		n += ((unsigned char)b->data[i] & 0xc0) != 0x80;
+	return n;
+}
+
+static void
+preview_props(const uint8_t *p, size_t n, unsigned seed)
+{
+	struct eml_buf pv = { 0 }, text = { 0 }, pt = { 0 };
+	int r;
+
+	for (pv_html = 0; pv_html < 2; pv_html++) {
+		eml_buf_reset(&pv);
+		BOTH(preview, p, n, pv, r);
+		FUZZ_CHECK(r == EML_OK);
+		FUZZ_CHECK(eml_utf8_valid(pv.data ? pv.data : "", pv.len));
+		FUZZ_CHECK(u8chars(&pv) <= EML_PREVIEW_CHARS);
+		FUZZ_CHECK(pv.len == 0 || (pv.data[0] != ' ' &&
+		    pv.data[pv.len - 1] != ' '));
+	}
+	/* pv is the HTML preview now */
+	BOTH(html2text, p, n, text, r);
+	FUZZ_CHECK(r == EML_OK);
+	pv_html = 0;
+	BOTH(preview, text.data, text.len, pt, r);
+	FUZZ_CHECK(r == EML_OK && same(&pt, pv.data, pv.len));
+	eml_buf_free(&pv);
+	eml_buf_free(&text);
+	eml_buf_free(&pt);
 }
 
 int
@@ -238,6 +329,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		eml_buf_reset(&norm);
 		BOTH(eol_lf, again.data, again.len, norm, r);
 		FUZZ_CHECK(same(&norm, out.data, out.len));
+		eol_props(p, n, seed);
 		break;
 	case 6:
 		r = feed(limit(eml_sink_buf(&out)), p, n, seed);
@@ -253,6 +345,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mbox_back(p, n, &out);
 		break;
 	}
+	preview_props(p, n, seed);
 	eml_buf_free(&out);
 	eml_buf_free(&norm);
 	eml_buf_free(&again);

@@ -562,11 +562,18 @@ int eml_shape_bodies(const struct eml_shape *top, struct eml_shape_bodies *b);
 void eml_shape_bodies_free(struct eml_shape_bodies *b);
 
 #define EML_PREVIEW_CHARS	256	/* RFC 8621 4.1.4 "preview" */
-/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4): with html
- * set, tags, comments, <style> and <script> contents are dropped and the
- * common entities decoded; whitespace runs become one space; at most
- * EML_PREVIEW_CHARS characters, never a partial one.  Appends to out.
- * Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+/* The plain-text preview of UTF-8 body text (RFC 8621 4.1.4), as a
+ * filter (preview.c): with html set the text is first rendered by
+ * eml_filter_html2text (tags, comments, <style> and <script> dropped,
+ * character references decoded); then every run of white space (Unicode
+ * White_Space: line ends, tabs, U+00A0 ...) becomes one space, none
+ * leads or trails, controls are dropped, bytes that are not UTF-8 become
+ * U+FFFD, and at most EML_PREVIEW_CHARS characters pass, never a partial
+ * one; what comes after them is accepted and dropped.  Any chunking
+ * gives the same preview.  NULL if out of memory (next is freed). */
+struct eml_sink *eml_filter_preview(struct eml_sink *next, int html);
+/* eml_filter_preview over utf8[0..len), appended to out.  Returns
+ * EML_OK, EML_ENOMEM or EML_ELIMIT. */
 int eml_preview(const char *utf8, size_t len, int html, struct eml_buf *out);
 
 /* ------------------------------------------------------------------ */
@@ -885,8 +892,15 @@ struct eml_sink *eml_filter_encode(struct eml_sink *next, enum eml_cte cte,
 struct eml_sink *eml_filter_charset(struct eml_sink *next, const char *from,
     const char *to);
 /* Line ends: every CRLF, bare LF and bare CR becomes CRLF (crlf = 1) or
- * LF (crlf = 0).  Idempotent: filtering twice is filtering once. */
+ * LF (crlf = 0).  Idempotent: filtering twice is filtering once.  A CR
+ * at the end of a write is held until the next byte or close (it may
+ * be the start of a CRLF), so what next has seen before close does not
+ * tell whether the last line is ended: use eml_filter_eol_end for that. */
 struct eml_sink *eml_filter_eol(struct eml_sink *next, int crlf);
+/* As eml_filter_eol, and close ends the last line with one line end if
+ * the output is not empty and does not end in one ("a\r" gives "a\r\n",
+ * "a" too, "" nothing).  Idempotent as well. */
+struct eml_sink *eml_filter_eol_end(struct eml_sink *next, int crlf);
 /* SMTP DATA (RFC 5321 4.5.2): line ends become CRLF as eml_filter_eol
  * does, a line starting with '.' gets one more '.', and close ends the
  * last line with CRLF (if it was not ended) and writes ".\r\n". */

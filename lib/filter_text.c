@@ -82,6 +82,7 @@ struct eol_sink {
 	int cr;			/* the last byte was a CR not yet written */
 	int bol;		/* at the start of a line (dot-stuffing) */
 	int dot;		/* dot-stuffing on */
+	int end;		/* close ends an unended last line */
 };
 
 /*
@@ -140,13 +141,15 @@ eol_finish(struct eml_sink *s)
 		out_eol(&o, e->crlf);
 		e->bol = 1;
 	}
-	if (e->dot) {
-		/* RFC 5321 4.1.1.4: the data ends with CRLF "." CRLF; the
-		 * CRLF ending the last line is part of it. */
-		if (!e->bol)
-			out_eol(&o, 1);
+	/* Only here is it known whether the last line was ended: a CR
+	 * held above is its line end, so a caller that looked at our
+	 * output before close, saw no line end and added one, got two (the
+	 * BDAT path of smtp.c did).  RFC 5321 4.1.1.4: DATA ends with CRLF
+	 * "." CRLF, the CRLF ending the last line being part of it. */
+	if ((e->dot || e->end) && !e->bol)
+		out_eol(&o, e->crlf);
+	if (e->dot)
 		out_put(&o, ".\r\n", 3);
-	}
 	return out_done(&o);
 }
 
@@ -163,6 +166,16 @@ eml_filter_eol(struct eml_sink *next, int crlf)
 	e->crlf = crlf != 0;
 	e->bol = 1;
 	return &e->s;
+}
+
+struct eml_sink *
+eml_filter_eol_end(struct eml_sink *next, int crlf)
+{
+	struct eml_sink *s = eml_filter_eol(next, crlf);
+
+	if (s != NULL)
+		((struct eol_sink *)s)->end = 1;
+	return s;
 }
 
 struct eml_sink *

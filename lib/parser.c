@@ -609,7 +609,10 @@ utf8_cut_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-static void
+/* EML_ENOMEM if the value could not be read whole: a structure guessed
+ * from part of it (multipart/mixed without its boundary) would be a
+ * wrong parse reported as a right one. */
+static int
 header_ctype(struct eml_parser *p, struct frame *f, const char *v,
     size_t n)
 {
@@ -619,9 +622,8 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 
 	memset(&ct, 0, sizeof(ct));
 	if (eml_ctype_parse(v, n, &ct) < 0) {
-		/* out of memory: the defaults stand */
 		eml_ctype_free(&ct);
-		return;
+		return EML_ENOMEM;
 	}
 	if (ct.type[0] == '\0' || ct.subtype[0] == '\0') {
 		/* RFC 2045 5.2: an invalid type is text/plain */
@@ -674,7 +676,7 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 
 				if (nb == NULL) {
 					eml_ctype_free(&ct);
-					return;
+					return EML_ENOMEM;
 				}
 				f->bnd = nb;
 				f->bndcap = blen + 1;
@@ -687,9 +689,10 @@ header_ctype(struct eml_parser *p, struct frame *f, const char *v,
 		}
 	}
 	eml_ctype_free(&ct);
+	return EML_OK;
 }
 
-static void
+static int
 header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 {
 	struct eml_ctype cd;
@@ -697,8 +700,9 @@ header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 
 	memset(&cd, 0, sizeof(cd));
 	if (eml_disposition_parse(v, n, &cd) < 0) {
+		/* as header_ctype: no attachment silently made inline */
 		eml_ctype_free(&cd);
-		return;
+		return EML_ENOMEM;
 	}
 	emli_strlcpy(f->part.disposition, cd.type, strlen(cd.type),
 	    sizeof(f->part.disposition));
@@ -711,10 +715,12 @@ header_cd(struct eml_parser *p, struct frame *f, const char *v, size_t n)
 	if (strcmp(cd.type, "attachment") == 0 || fn != NULL)
 		f->part.is_attachment = 1;
 	eml_ctype_free(&cd);
+	return EML_OK;
 }
 
-/* Look at the fields that shape the MIME structure. */
-static void
+/* Look at the fields that shape the MIME structure.  EML_OK or
+ * EML_ENOMEM. */
+static int
 header_seen(struct eml_parser *p, const char *name, size_t nlen,
     const char *v, size_t vlen)
 {
@@ -738,21 +744,22 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 	if (nlen < 12 || strncasecmp(name, "content-", 8) != 0) {
 		if (emli_eqi(name, nlen, "mime-version"))
 			f->saw_mime_version = 1;
-		return;
+		return EML_OK;
 	}
 	if (emli_eqi(name, nlen, "content-type")) {
 		if (f->saw_ctype++) {
 			diag(p, EML_D_CONFLICTING_HEADER);
-			return;
+			return EML_OK;
 		}
 		f->part.ctype[0] = '\0';
-		header_ctype(p, f, v, vlen);
+		if (header_ctype(p, f, v, vlen) < 0)
+			return EML_ENOMEM;
 		if (f->part.ctype[0] == '\0')
 			strcpy(f->part.ctype, "text/plain");
 	} else if (emli_eqi(name, nlen, "content-transfer-encoding")) {
 		if (f->saw_cte++) {
 			diag(p, EML_D_CONFLICTING_HEADER);
-			return;
+			return EML_OK;
 		}
 		f->part.cte = eml_cte_parse(v, vlen);
 		if (f->part.cte == EML_CTE_UNKNOWN)
@@ -760,10 +767,11 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 	} else if (emli_eqi(name, nlen, "content-disposition")) {
 		if (f->saw_cd++) {
 			diag(p, EML_D_CONFLICTING_HEADER);
-			return;
+			return EML_OK;
 		}
-		header_cd(p, f, v, vlen);
+		return header_cd(p, f, v, vlen);
 	}
+	return EML_OK;
 }
 
 /* A message that is not multipart has its body at S.1. */
@@ -1207,7 +1215,12 @@ step_headers(struct eml_parser *p)
 		if (ev->value_len > 0 && w[end - 2] == '\r')
 			ev->value_len--;
 	}
-	header_seen(p, ev->name, ev->name_len, ev->value, ev->value_len);
+	if (header_seen(p, ev->name, ev->name_len, ev->value,
+	    ev->value_len) < 0) {
+		snprintf(p->errmsg, sizeof(p->errmsg),
+		    "out of memory reading a Content-* field");
+		return EML_ENOMEM;
+	}
 	consume(p, w, end);
 	return 1;
 }

@@ -436,6 +436,17 @@ START_TEST(j67_alloc_failure)
 		fail_after = -1;
 		if (r == EML_OK) {
 			ck_assert_ptr_nonnull(m);
+			/* a parse that succeeds is the whole parse: a failed
+			 * allocation is never a different structure (it was
+			 * multipart/mixed with boundary "" when the copy of
+			 * the boundary failed: check_sink's attach_fd once) */
+			ck_assert_str_eq(m->root->info.ctype,
+			    "multipart/mixed");
+			ck_assert_str_eq(m->root->info.boundary, "b");
+			ck_assert_uint_eq(m->nparts, 4);
+			ck_assert(m->root->first_child->info.is_attachment);
+			ck_assert_str_eq(m->root->first_child->info.filename,
+			    "\xc3\xa9.txt");
 			ok++;
 		} else {
 			ck_assert_int_eq(r, EML_ENOMEM);

@@ -123,8 +123,15 @@ static const struct {
 } previews[] = {
 	{ "  Hello,\r\n\r\n  world \t\n", 0, "Hello, world" },
 	{ "<p>a&amp;b &lt;c&gt; &#233;&#x20ac;</p>", 1, "a&b <c> \xc3\xa9\xe2\x82\xac" },
+	/* inline elements do not separate words ("<b>H</b>ello" reads
+	 * "Hello"), block elements do: the HTML filter's rendering */
 	{ "<style>p { x: 1 }</style><b>bold</b><script>x()</script>t", 1,
-	  "bold t" },
+	  "boldt" },
+	{ "<p>one</p><div>two<br>three</div><td>four</td><td>five", 1,
+	  "one two three four five" },
+	/* U+00A0 and the other Unicode White_Space normalised too */
+	{ "a\xc2\xa0\xe3\x80\x80" "b\xe2\x80\xa8" "c\x01\xc2\x85", 0, "a b c" },
+	{ "&#x3000;x&#160; y", 1, "x y" },
 	{ "<!-- hidden -->shown&nbsp;text", 1, "shown text" },
 	{ "<p>not html", 0, "<p>not html" },
 	{ "&bogus; &#;", 1, "&bogus; &#;" },
@@ -156,14 +163,58 @@ START_TEST(test_preview_cap)
 			chars++;
 	ck_assert_uint_eq(chars, EML_PREVIEW_CHARS);
 	ck_assert_uint_eq(b.len, 2 * EML_PREVIEW_CHARS);
-	/* a character cut off by the end of the input is not emitted */
+	/* a preview never ends on a blank: when the cap leaves room for
+	 * the blank but not for the word after it, it ends before it */
+	eml_buf_reset(&in);
+	eml_buf_reset(&b);
+	for (i = 0; i < EML_PREVIEW_CHARS - 1; i++)
+		eml_buf_addc(&in, 'a');
+	eml_buf_adds(&in, " b c");
+	ck_assert_int_eq(eml_preview(in.data, in.len, 0, &b), EML_OK);
+	ck_assert_uint_eq(b.len, EML_PREVIEW_CHARS - 1);
+	ck_assert_int_eq(b.data[b.len - 1], 'a');
+	/* one 'a' fewer: the blank and "b" fit, 256 exactly */
+	eml_buf_reset(&b);
+	ck_assert_int_eq(eml_preview(in.data + 1, in.len - 1, 0, &b),
+	    EML_OK);
+	ck_assert_uint_eq(b.len, EML_PREVIEW_CHARS);
+	ck_assert(memcmp(b.data + b.len - 2, " b", 2) == 0);
+	/* a character cut off by the end of the input is U+FFFD, as the
+	 * charset and HTML filters make it: the preview is valid UTF-8 */
 	eml_buf_reset(&b);
 	ck_assert_int_eq(eml_preview("ab\xc3", 3, 0, &b), EML_OK);
-	ck_assert_str_eq(b.data, "ab");
+	ck_assert_str_eq(b.data, "ab\xef\xbf\xbd");
+	eml_buf_reset(&b);
+	ck_assert_int_eq(eml_preview("a\xff\xc3(b", 5, 1, &b), EML_OK);
+	ck_assert_str_eq(b.data, "a\xef\xbf\xbd\xef\xbf\xbd(b");
 	eml_buf_free(&in);
 	eml_buf_free(&b);
 }
 END_TEST
+
+/* The streaming filter written in random pieces (one byte at a time
+ * for some) gives what eml_preview gives for the whole. */
+static void
+preview_same(const char *in, size_t n, int html, const struct eml_buf *want,
+    unsigned seed)
+{
+	struct eml_buf got = { 0 };
+	struct eml_sink *s = eml_filter_preview(eml_sink_buf(&got), html);
+	size_t pos, k;
+
+	ck_assert_ptr_nonnull(s);
+	for (pos = 0; pos < n; pos += k) {
+		seed = seed * 1103515245 + 12345;
+		k = seed % 3 == 0 ? 1 : (seed >> 16) % 17 + 1;
+		if (k > n - pos)
+			k = n - pos;
+		ck_assert_int_eq(eml_sink_write(s, in + pos, k), EML_OK);
+	}
+	ck_assert_int_eq(eml_sink_close(s), EML_OK);
+	ck_assert_uint_eq(got.len, want->len);
+	ck_assert(got.len == 0 || memcmp(got.data, want->data, got.len) == 0);
+	eml_buf_free(&got);
+}
 
 /* Arbitrary bytes (cut tags, entities, comments, invalid UTF-8) never
  * read past the input nor give more than the cap; ASan watches. */
@@ -184,9 +235,47 @@ START_TEST(test_preview_random)
 		eml_buf_reset(&b);
 		ck_assert_int_eq(eml_preview(in, n, (int)(i & 1), &b), EML_OK);
 		ck_assert_uint_le(b.len, 4 * EML_PREVIEW_CHARS);
+		ck_assert(eml_utf8_valid(b.data ? b.data : "", b.len));
+		preview_same(in, n, (int)(i & 1), &b, seed);
 		free(in);
 	}
 	eml_buf_free(&b);
+}
+END_TEST
+
+/* The HTML preview is the preview of what eml_filter_html2text renders:
+ * one HTML-to-text in the library.  Longer than the cap, so the cut is
+ * checked too. */
+START_TEST(test_preview_is_html2text)
+{
+	static const char *const pieces[] = { "<p>", "</p>", "<b>", "</b>",
+	    "<br>", "&nbsp;", "&amp", "&#233;", "<!-- c -->", "<td>",
+	    "<script>x</script>", "word", " ", "\n", "<pre> a\n b</pre>",
+	    "\xe2\x80\x83", "\xff", "&copy;", "<li>" };
+	unsigned seed = 777, i, k;
+
+	for (i = 0; i < 300; i++) {
+		struct eml_buf in = { 0 }, text = { 0 }, a = { 0 }, b = { 0 };
+		struct eml_sink *s;
+
+		for (k = 0; k < 200; k++) {
+			seed = seed * 1103515245 + 12345;
+			eml_buf_adds(&in, pieces[(seed >> 16) %
+			    (sizeof(pieces) / sizeof(pieces[0]))]);
+		}
+		s = eml_filter_html2text(eml_sink_buf(&text));
+		ck_assert_int_eq(eml_sink_write(s, in.data, in.len), EML_OK);
+		ck_assert_int_eq(eml_sink_close(s), EML_OK);
+		ck_assert_int_eq(eml_preview(in.data, in.len, 1, &a), EML_OK);
+		ck_assert_int_eq(eml_preview(text.data, text.len, 0, &b),
+		    EML_OK);
+		ck_assert_uint_eq(a.len, b.len);
+		ck_assert(memcmp(a.data, b.data, a.len) == 0);
+		eml_buf_free(&in);
+		eml_buf_free(&text);
+		eml_buf_free(&a);
+		eml_buf_free(&b);
+	}
 }
 END_TEST
 
@@ -203,6 +292,7 @@ eml_bodies_suite(void)
 	    sizeof(previews) / sizeof(previews[0]));
 	tcase_add_test(tc, test_preview_cap);
 	tcase_add_test(tc, test_preview_random);
+	tcase_add_test(tc, test_preview_is_html2text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -83,6 +83,10 @@ static struct eml_sink *mk_eol_crlf(struct eml_sink *n)
 { return eml_filter_eol(n, 1); }
 static struct eml_sink *mk_eol_lf(struct eml_sink *n)
 { return eml_filter_eol(n, 0); }
+static struct eml_sink *mk_eol_end_crlf(struct eml_sink *n)
+{ return eml_filter_eol_end(n, 1); }
+static struct eml_sink *mk_eol_end_lf(struct eml_sink *n)
+{ return eml_filter_eol_end(n, 0); }
 static struct eml_sink *mk_stuff(struct eml_sink *n)
 { return eml_filter_dotstuff(n); }
 static struct eml_sink *mk_unstuff(struct eml_sink *n)
@@ -163,6 +167,15 @@ static const struct fcase {
 	{ mk_eol_lf, S("a\nb\r\nc\rd\r"), S("a\nb\nc\nd\n"), EML_OK },
 	{ mk_eol_lf, S("\r\r\n\n"), S("\n\n\n"), EML_OK },
 	{ mk_eol_lf, S("no eol"), S("no eol"), EML_OK },
+	/* a final bare CR is exactly one line end, with or without the
+	 * last line ended at close (the BDAT path once sent two) */
+	{ mk_eol_end_crlf, S("abc\r"), S("abc\r\n"), EML_OK },
+	{ mk_eol_end_crlf, S("abc"), S("abc\r\n"), EML_OK },
+	{ mk_eol_end_crlf, S("a\r\r"), S("a\r\n\r\n"), EML_OK },
+	{ mk_eol_end_crlf, S("a\n"), S("a\r\n"), EML_OK },
+	{ mk_eol_end_crlf, S(""), S(""), EML_OK },
+	{ mk_eol_end_lf, S("x\r\ny\r"), S("x\ny\n"), EML_OK },
+	{ mk_eol_end_lf, S("x\r\ny"), S("x\ny\n"), EML_OK },
 	/* RFC 5321 4.5.2 */
 	{ mk_stuff, S(""), S(".\r\n"), EML_OK },
 	{ mk_stuff, S("a"), S("a\r\n.\r\n"), EML_OK },
@@ -171,6 +184,15 @@ static const struct fcase {
 	  S("..\r\n...\r\nx.y\r\n..z\r\n.\r\n"), EML_OK },
 	{ mk_stuff, S("."), S("..\r\n.\r\n"), EML_OK },
 	{ mk_stuff, S("a\r.b"), S("a\r\n..b\r\n.\r\n"), EML_OK },
+	/* RFC 5321 4.5.2 doubles a period that is the first character of
+	 * a line; after a NUL it is not, and a receiver that keeps the NUL
+	 * (as it must) would keep a doubled one: "\0.." is not "\0.".  The
+	 * danger, a receiver that drops NULs and reads "\0.\r\n" as the
+	 * end, is closed where SMTP is spoken: eml_smtp refuses NUL in
+	 * DATA (corpus/smtp/nul-in-data.script). */
+	{ mk_stuff, S("a\r\n\0.\r\n\0\0.x"),
+	  S("a\r\n\0.\r\n\0\0.x\r\n.\r\n"), EML_OK },
+	{ mk_stuff_unstuff, S("\0.\r\n.\0"), S("\0.\r\n.\0\r\n"), EML_OK },
 	{ mk_unstuff, S(".\r\n"), S(""), EML_OK },
 	{ mk_unstuff, S("a\r\n..b\r\n.c\r\n.\r\nafter"),
 	  S("a\r\n.b\r\nc\r\n"), EML_OK },
@@ -262,11 +284,16 @@ START_TEST(test_eol_idempotent)
 	int crlf;
 
 	for (crlf = 0; crlf < 2; crlf++)
-		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-			ck_assert_int_eq(run(crlf ? mk_eol_crlf : mk_eol_lf,
-			    in[i], strlen(in[i]), 0, &once), EML_OK);
-			ck_assert_int_eq(run(crlf ? mk_eol_crlf : mk_eol_lf,
-			    once.data, once.len, 1, &twice), EML_OK);
+		for (i = 0; i < 2 * sizeof(in) / sizeof(in[0]); i++) {
+			struct eml_sink *(*mk)(struct eml_sink *) =
+			    i % 2 == 0 ? (crlf ? mk_eol_crlf : mk_eol_lf) :
+			    (crlf ? mk_eol_end_crlf : mk_eol_end_lf);
+			const char *p = in[i / 2];
+
+			ck_assert_int_eq(run(mk, p, strlen(p), 0, &once),
+			    EML_OK);
+			ck_assert_int_eq(run(mk, once.data, once.len, 1,
+			    &twice), EML_OK);
 			ck_assert_uint_eq(once.len, twice.len);
 			ck_assert(memcmp(once.data, twice.data, once.len) == 0);
 		}

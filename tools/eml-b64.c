@@ -2,7 +2,6 @@
  * eml-b64 - base64 encode (default) or decode standard input or files,
  * streaming through the library's filters (RFC 2045 6.8).
  */
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "common.h"
@@ -40,50 +39,28 @@ chain(struct eml_sink *next, void *arg)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "decode", no_argument, NULL, 'd' },
-		{ "wrap", required_argument, NULL, 'w' },
-		{ "crlf", no_argument, NULL, 'c' },
-		{ "no-sandbox", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+	const char *wrap = NULL;
+	const struct pump_opt extra[] = {
+		{ "wrap", 'w', NULL, &wrap },
+		{ NULL, 0, NULL, NULL }
 	};
+	struct pump_args a;
 	struct opts o = { 0, 76, 0 };
 	char *end;
 	long w;
-	int c, no_sandbox = 0;
+	int n;
 
 	tool_init("eml-b64");
-	while ((c = getopt_long(argc, argv, "dw:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o.decode = 1;
-			break;
-		case 'w':
-			w = strtol(optarg, &end, 10);
-			if (*end != '\0' || w < 4 || w > 76 || w % 4 != 0) {
-				tool_warn(NULL, "-w: want 4..76, a multiple "
-				    "of 4: %s", optarg);
-				tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
-			}
-			o.wrap = (unsigned)w;
-			break;
-		case 'c':
-			o.crlf = 1;
-			break;
-		case 'S':
-			no_sandbox = 1;
-			break;
-		case 'h':
-		case TOOL_OPT_HELP:
-			pump_help_exit(usage_text, help_text);
-		case TOOL_OPT_VERSION:
-			tool_version_exit();
-		default:
-			tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
-		}
+	n = pump_getopt(argc, argv, usage_text, help_text, extra, &a);
+	if (wrap != NULL) {
+		w = strtol(wrap, &end, 10);
+		if (*end != '\0' || w < 4 || w > 76 || w % 4 != 0)
+			pump_usage_error(usage_text, "-w: want 4..76, a "
+			    "multiple of 4: %s", wrap);
+		o.wrap = (unsigned)w;
 	}
-	pump_confine(no_sandbox);
-	return pump_run(argc - optind, argv + optind, chain, &o);
+	o.decode = a.decode;
+	o.crlf = a.crlf;
+	pump_confine(a.no_sandbox);
+	return pump_run(argc - n, argv + n, chain, &o);
 }

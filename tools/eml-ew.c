@@ -4,7 +4,6 @@
  * line through the library's encoder and decoder.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "common.h"
@@ -178,52 +177,22 @@ chain(struct eml_sink *next, void *arg)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "decode", no_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "fallback", required_argument, NULL, 'F' },
-		{ "crlf", no_argument, NULL, 'c' },
-		{ "no-sandbox", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
+	const struct pump_opt extra[] = {
+		{ "name", 'n', NULL, &proto.name },
+		{ "fallback", 0, NULL, &proto.fallback },
+		{ NULL, 0, NULL, NULL }
 	};
-	int c, no_sandbox = 0, rc;
+	struct pump_args a;
+	int n, rc;
 
 	tool_init("eml-ew");
-	proto.eol = "\n";
-	while ((c = getopt_long(argc, argv, "dn:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			proto.decode = 1;
-			break;
-		case 'n':
-			proto.name = optarg;
-			break;
-		case 'F':
-			proto.fallback = optarg;
-			break;
-		case 'c':
-			proto.eol = "\r\n";
-			break;
-		case 'S':
-			no_sandbox = 1;
-			break;
-		case 'h':
-		case TOOL_OPT_HELP:
-			pump_help_exit(usage_text, help_text);
-		case TOOL_OPT_VERSION:
-			tool_version_exit();
-		default:
-			tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
-		}
-	}
-	if (proto.decode && proto.name != NULL) {
-		tool_warn(NULL, "-n is for encoding");
-		tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
-	}
-	pump_confine(no_sandbox);
-	rc = pump_run(argc - optind, argv + optind, chain, NULL);
+	n = pump_getopt(argc, argv, usage_text, help_text, extra, &a);
+	proto.decode = a.decode;
+	proto.eol = a.crlf ? "\r\n" : "\n";
+	if (proto.decode && proto.name != NULL)
+		pump_usage_error(usage_text, "-n is for encoding");
+	pump_confine(a.no_sandbox);
+	rc = pump_run(argc - n, argv + n, chain, NULL);
 	eml_buf_free(&cur.line);
 	eml_buf_free(&cur.out);
 	return rc;

@@ -6,12 +6,10 @@
  * lib/net/state.c; this is options and a loop.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <sysexits.h>
@@ -22,7 +20,7 @@
 #include "net/eml_fetch.h"
 
 static const char usage[] =
-    "usage: eml-imap [connection options] [--json] list\n"
+    "eml-imap [connection options] [--json] list\n"
     "       eml-imap [connection options] [--json] fetch --mailbox NAME\n"
     "           --to MAILDIR|MBOX|- [--all | --unseen | --since DATE |\n"
     "           --uid A:B | --search QUERY] [--mark-seen] [--state FILE]\n"
@@ -32,8 +30,8 @@ static const char usage[] =
     "  connection options:\n"
     NETOPTS_USAGE;
 
-enum { O_JSON = 0x300, O_MAILBOX, O_TO, O_ALL, O_UNSEEN, O_SINCE, O_UID,
-    O_SEARCH, O_MARK, O_STATE, O_EXEC, O_WINDOW, O_LOOP, O_INTERVAL };
+enum { O_MAILBOX = 0x300, O_ALL, O_UNSEEN, O_SINCE, O_UID, O_SEARCH,
+    O_MARK, O_EXEC, O_WINDOW, O_LOOP, O_INTERVAL };
 
 /* RFC 2177 3: servers may log out a client idle for 30 minutes, so
  * the client re-issues IDLE at least every 29 */
@@ -43,8 +41,9 @@ enum { O_JSON = 0x300, O_MAILBOX, O_TO, O_ALL, O_UNSEEN, O_SINCE, O_UID,
 #define IDLE_TICK_MS		250u
 
 struct opts {
-	int json, mark_seen, all, unseen, loop;
-	const char *mailbox, *to, *since, *uid, *search, *state, *exec;
+	struct fetchopts f;	/* --json, --to, --state */
+	int mark_seen, all, unseen, loop;
+	const char *mailbox, *since, *uid, *search, *exec;
 	unsigned window, interval;
 };
 
@@ -114,14 +113,7 @@ tick_read(void *ctx, void *buf, size_t n)
 static int
 fail(struct run *ru, int r)
 {
-	const char *ce = ru->conn ? eml_conn_errmsg(ru->conn) : "";
-
-	if ((r == EML_ETLS || r == EML_ETIMEOUT || r == EML_EIO) && ce &&
-	    *ce)
-		tool_warn(NULL, "%s (%s)", eml_imap_errmsg(ru->im), ce);
-	else
-		tool_warn(NULL, "%s", eml_imap_errmsg(ru->im));
-	return eml_fetch_exitcode(r);
+	return netopts_fail(ru->conn, eml_imap_errmsg(ru->im), r);
 }
 
 static int
@@ -130,10 +122,8 @@ session(struct run *ru)
 	struct eml_imap_opts io = { 0 };
 	int ex, r;
 
-	if ((ru->conn = netopts_connect(ru->n, &ex)) == NULL)
+	if ((ru->conn = netopts_connect_io(ru->n, &ru->ci, &ex)) == NULL)
 		return ex;
-	eml_conn_io_init(&ru->ci, ru->conn, ru->n->verbose ? &ru->n->trace :
-	    NULL);
 	if (ru->io_timeout != 0) {
 		ru->read = ru->ci.io.read;
 		ru->ci.io.read = tick_read;
@@ -201,7 +191,7 @@ static int
 cmd_list(struct run *ru)
 {
 	struct eml_buf b = { 0 };
-	struct list_ctx lc = { .json = ru->o->json };
+	struct list_ctx lc = { .json = ru->o->f.json };
 	int r;
 
 	eml_json_init(&lc.j, &b, 0);
@@ -221,65 +211,6 @@ cmd_list(struct run *ru)
 }
 
 /* ---- fetch ---- */
-
-/* $XDG_STATE_HOME/emlkit/imap/USER@HOST:PORT/MAILBOX (percent-encoded),
- * folders made 0700. */
-static char *
-default_state(struct run *ru)
-{
-	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	struct eml_buf b = { 0 };
-	char port[16];
-	const char *parts[3];
-
-	if (base != NULL && *base)
-		eml_buf_adds(&b, base);
-	else if (home != NULL && *home) {
-		eml_buf_adds(&b, home);
-		eml_buf_adds(&b, "/.local/state");
-	} else
-		return NULL;
-	snprintf(port, sizeof(port), ":%u", ru->n->u.port);
-	parts[0] = "/emlkit";
-	parts[1] = "/imap";
-	parts[2] = "/";
-	for (int i = 0; i < 3; i++) {
-		mkdir(b.data, 0700);
-		eml_buf_adds(&b, parts[i]);
-	}
-	/* every byte outside [A-Za-z0-9._-] escaped: the name from the
-	 * command line or a server can never leave this folder */
-	for (int k = 0; k < 2; k++) {
-		const char *s = k == 0 ? (ru->n->login ? ru->n->login : "") :
-		    ru->o->mailbox;
-
-		if (k == 1) {
-			mkdir(b.data, 0700);
-			eml_buf_addc(&b, '/');
-		}
-		for (; *s; s++) {
-			unsigned char c = (unsigned char)*s;
-
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-			    (c == '.' && s != (k == 0 ? ru->n->login :
-			    ru->o->mailbox)))
-				eml_buf_addc(&b, (char)c);
-			else {
-				char h[4];
-
-				snprintf(h, sizeof(h), "%%%02X", c);
-				eml_buf_adds(&b, h);
-			}
-		}
-		if (k == 0) {
-			eml_buf_addc(&b, '@');
-			eml_buf_adds(&b, ru->n->u.host);
-			eml_buf_adds(&b, port);
-		}
-	}
-	return eml_buf_steal(&b);
-}
 
 static int
 stored(void *ctx, uint32_t uid)
@@ -362,11 +293,12 @@ cmd_fetch(struct run *ru)
 	const char *resync = "search";
 	int r, ex = 0, err, plain;
 
-	if ((ru->dest = eml_fetch_dest_new(o->to, &err)) == NULL)
-		tool_die(o->to, "%s", eml_strerror(err));
-	ru->state_path = o->state;
+	if ((ru->dest = eml_fetch_dest_new(o->f.to, &err)) == NULL)
+		tool_die(o->f.to, "%s", eml_strerror(err));
+	ru->state_path = o->f.state;
 	if (ru->state_path == NULL && o->uid == NULL)
-		ru->state_path = defstate = default_state(ru);
+		ru->state_path = defstate = netopts_state_path(ru->n, "imap",
+		    o->mailbox);
 	if (ru->state_path != NULL && o->uid == NULL &&
 	    (r = eml_state_load(ru->state_path, &ru->st)) < 0) {
 		tool_warn(ru->state_path, "cannot read the state: %s",
@@ -446,7 +378,7 @@ cmd_fetch(struct run *ru)
 		ex = fail(ru, r);
 	} else
 		(void)eml_imap_logout(ru->im);
-	if (o->json) {
+	if (o->f.json) {
 		eml_json_init(&j, &b, 0);
 		eml_json_obj_begin(&j);
 		eml_json_key(&j, "mailbox");
@@ -596,34 +528,56 @@ cmd_idle(struct run *ru)
 	return 0;
 }
 
+static int
+take(void *ctx, int c, const char *arg)
+{
+	struct opts *o = ctx;
+
+	switch (c) {
+	case O_MAILBOX: o->mailbox = arg; break;
+	case O_ALL: o->all = 1; break;
+	case O_UNSEEN: o->unseen = 1; break;
+	case O_SINCE: o->since = arg; break;
+	case O_UID: o->uid = arg; break;
+	case O_SEARCH: o->search = arg; break;
+	case O_MARK: o->mark_seen = 1; break;
+	case O_EXEC: o->exec = arg; break;
+	case O_LOOP: o->loop = 1; break;
+	case O_INTERVAL:
+		o->interval = (unsigned)strtoul(arg, NULL, 10);
+		return o->interval != 0 &&
+		    o->interval <= IDLE_INTERVAL_DEFAULT;
+	case O_WINDOW:
+		o->window = (unsigned)strtoul(arg, NULL, 10);
+		return o->window != 0 && o->window <= 1000;
+	}
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		NETOPTS_LONG,
-		{ "json", no_argument, NULL, O_JSON },
+	static const struct option own[] = {
 		{ "mailbox", required_argument, NULL, O_MAILBOX },
-		{ "to", required_argument, NULL, O_TO },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "unseen", no_argument, NULL, O_UNSEEN },
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "uid", required_argument, NULL, O_UID },
 		{ "search", required_argument, NULL, O_SEARCH },
 		{ "mark-seen", no_argument, NULL, O_MARK },
-		{ "state", required_argument, NULL, O_STATE },
 		{ "exec", required_argument, NULL, O_EXEC },
 		{ "window", required_argument, NULL, O_WINDOW },
 		{ "loop", no_argument, NULL, O_LOOP },
 		{ "idle-interval", required_argument, NULL, O_INTERVAL },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const cmds[] = { "list", "fetch", "append",
+	    "idle", NULL };
 	struct netopts n;
 	struct opts o;
 	struct run ru;
 	const char *cmd;
-	int c, ex;
+	int ex;
 
 	tool_init("eml-imap");
 	memset(&n, 0, sizeof(n));
@@ -632,57 +586,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	o.window = 16;
 	o.interval = IDLE_INTERVAL_DEFAULT;
-	/* GNU getopt permutes: options before and after the command */
-	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		if (netopts_option(&n, c, optarg))
-			continue;
-		switch (c) {
-		case 'v': n.verbose = 1; break;
-		case O_JSON: o.json = 1; break;
-		case O_MAILBOX: o.mailbox = optarg; break;
-		case O_TO: o.to = optarg; break;
-		case O_ALL: o.all = 1; break;
-		case O_UNSEEN: o.unseen = 1; break;
-		case O_SINCE: o.since = optarg; break;
-		case O_UID: o.uid = optarg; break;
-		case O_SEARCH: o.search = optarg; break;
-		case O_MARK: o.mark_seen = 1; break;
-		case O_STATE: o.state = optarg; break;
-		case O_EXEC: o.exec = optarg; break;
-		case O_LOOP: o.loop = 1; break;
-		case O_INTERVAL:
-			o.interval = (unsigned)strtoul(optarg, NULL, 10);
-			if (o.interval == 0 || o.interval > IDLE_INTERVAL_DEFAULT)
-				tool_usage_exit(usage, EX_USAGE);
-			break;
-		case O_WINDOW:
-			o.window = (unsigned)strtoul(optarg, NULL, 10);
-			if (o.window == 0 || o.window > 1000)
-				tool_usage_exit(usage, EX_USAGE);
-			break;
-		case TOOL_OPT_HELP: tool_usage_exit(usage, 0);
-		case TOOL_OPT_VERSION: tool_version_exit();
-		default: tool_usage_exit(usage, EX_USAGE);
-		}
-	}
-	if (optind + 1 != argc)
-		tool_usage_exit(usage, EX_USAGE);
-	cmd = argv[optind];
+	cmd = fetchopts_parse(argc, argv, usage, own, take, &o, cmds, &n,
+	    &o.f);
 	if (strcmp(cmd, "list") != 0 && o.mailbox == NULL) {
 		tool_warn(NULL, "%s needs --mailbox", cmd);
 		tool_usage_exit(usage, EX_USAGE);
 	}
-	if (strcmp(cmd, "fetch") == 0 && o.to == NULL) {
-		tool_warn(NULL, "fetch needs --to MAILDIR|MBOX|-");
-		tool_usage_exit(usage, EX_USAGE);
-	}
-	if (o.json && o.to != NULL && strcmp(o.to, "-") == 0) {
-		tool_warn(NULL, "--json and --to - both want stdout");
-		tool_usage_exit(usage, EX_USAGE);
-	}
-	if (strcmp(cmd, "list") && strcmp(cmd, "fetch") &&
-	    strcmp(cmd, "append") && strcmp(cmd, "idle"))
-		tool_usage_exit(usage, EX_USAGE);
+	fetchopts_check(&o.f, cmd, usage);
 	if ((ex = netopts_resolve(&n, EML_P_IMAP, NULL)) != 0) {
 		netopts_free(&n);
 		return ex;

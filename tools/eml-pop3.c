@@ -5,12 +5,10 @@
  * is lib/net/pop3.c; this is options and a loop.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -19,17 +17,17 @@
 #include "net/eml_fetch.h"
 
 static const char usage[] =
-    "usage: eml-pop3 [connection options] [--json] list\n"
+    "eml-pop3 [connection options] [--json] list\n"
     "       eml-pop3 [connection options] [--json] fetch\n"
     "           --to MAILDIR|MBOX|- [--delete] [--state FILE]\n"
     "  connection options:\n"
     NETOPTS_USAGE;
 
-enum { O_JSON = 0x300, O_TO, O_DELETE, O_STATE, O_TOP };
+enum { O_DELETE = 0x300 };
 
 struct opts {
-	int json, delete;
-	const char *to, *state;
+	struct fetchopts f;	/* --json, --to, --state */
+	int delete;
 };
 
 struct run {
@@ -43,58 +41,7 @@ struct run {
 static int
 fail(struct run *ru, int r)
 {
-	const char *ce = ru->conn ? eml_conn_errmsg(ru->conn) : "";
-
-	if ((r == EML_ETLS || r == EML_ETIMEOUT || r == EML_EIO) && ce &&
-	    *ce)
-		tool_warn(NULL, "%s (%s)", eml_pop3_errmsg(ru->p), ce);
-	else
-		tool_warn(NULL, "%s", eml_pop3_errmsg(ru->p));
-	return eml_fetch_exitcode(r);
-}
-
-/* $XDG_STATE_HOME/emlkit/pop3/USER@HOST:PORT, folders made 0700. */
-static char *
-default_state(struct run *ru)
-{
-	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	const char *u = ru->n->login ? ru->n->login : "";
-	struct eml_buf b = { 0 };
-	char port[16];
-
-	if (base != NULL && *base)
-		eml_buf_adds(&b, base);
-	else if (home != NULL && *home) {
-		eml_buf_adds(&b, home);
-		eml_buf_adds(&b, "/.local/state");
-	} else
-		return NULL;
-	mkdir(b.data, 0700);
-	eml_buf_adds(&b, "/emlkit");
-	mkdir(b.data, 0700);
-	eml_buf_adds(&b, "/pop3");
-	mkdir(b.data, 0700);
-	eml_buf_addc(&b, '/');
-	/* escaped: a user name never leaves the folder */
-	for (; *u; u++) {
-		unsigned char c = (unsigned char)*u;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		    (c == '.' && u != ru->n->login))
-			eml_buf_addc(&b, (char)c);
-		else {
-			char h[4];
-
-			snprintf(h, sizeof(h), "%%%02X", c);
-			eml_buf_adds(&b, h);
-		}
-	}
-	snprintf(port, sizeof(port), ":%u", ru->n->u.port);
-	eml_buf_addc(&b, '@');
-	eml_buf_adds(&b, ru->n->u.host);
-	eml_buf_adds(&b, port);
-	return eml_buf_steal(&b);
+	return netopts_fail(ru->conn, eml_pop3_errmsg(ru->p), r);
 }
 
 static int
@@ -102,10 +49,8 @@ session(struct run *ru)
 {
 	int ex, r;
 
-	if ((ru->conn = netopts_connect(ru->n, &ex)) == NULL)
+	if ((ru->conn = netopts_connect_io(ru->n, &ru->ci, &ex)) == NULL)
 		return ex;
-	eml_conn_io_init(&ru->ci, ru->conn, ru->n->verbose ? &ru->n->trace :
-	    NULL);
 	if ((ru->p = eml_pop3_new(&ru->ci.io, 0, ru->n->u.tls ==
 	    EML_TLS_NONE ? EML_POP3_NO_TLS : 0)) == NULL)
 		tool_die(NULL, "out of memory");
@@ -127,7 +72,7 @@ cmd_list(struct run *ru, struct eml_pop3_msg *m, size_t n)
 	struct eml_buf b = { 0 };
 	struct eml_json j;
 
-	if (!ru->o->json) {
+	if (!ru->o->f.json) {
 		for (size_t i = 0; i < n; i++)
 			printf("%u %llu %s\n", m[i].num,
 			    (unsigned long long)m[i].size, m[i].uidl);
@@ -161,15 +106,15 @@ cmd_fetch(struct run *ru, struct eml_pop3_msg *m, size_t n)
 	struct eml_buf b = { 0 };
 	struct eml_json j;
 	char *defstate = NULL;
-	const char *path = o->state;
+	const char *path = o->f.state;
 	unsigned long fetched = 0, deleted = 0, found = 0;
 	uint64_t bytes = 0;
 	int r = EML_OK, err, ex = 0, progress = isatty(STDERR_FILENO);
 
-	if ((dest = eml_fetch_dest_new(o->to, &err)) == NULL)
-		tool_die(o->to, "%s", eml_strerror(err));
+	if ((dest = eml_fetch_dest_new(o->f.to, &err)) == NULL)
+		tool_die(o->f.to, "%s", eml_strerror(err));
 	if (path == NULL)
-		path = defstate = default_state(ru);
+		path = defstate = netopts_state_path(ru->n, "pop3", NULL);
 	if (path != NULL && (r = eml_state_load(path, &st)) < 0) {
 		tool_warn(path, "cannot read the state: %s", eml_strerror(r));
 		ex = r == EML_EFORMAT ? EX_DATAERR : EX_IOERR;
@@ -234,7 +179,7 @@ cmd_fetch(struct run *ru, struct eml_pop3_msg *m, size_t n)
 		ex = fail(ru, r);
 	else if (r >= 0 && (r = eml_pop3_quit(ru->p)) < 0)
 		ex = fail(ru, r);	/* deletions did not happen */
-	if (o->json) {
+	if (o->f.json) {
 		eml_json_init(&j, &b, 0);
 		eml_json_obj_begin(&j);
 		eml_json_key(&j, "messages");
@@ -261,60 +206,41 @@ out:
 	return ex;
 }
 
+static int
+take(void *ctx, int c, const char *arg)
+{
+	struct opts *o = ctx;
+
+	(void)arg;
+	if (c == O_DELETE)
+		o->delete = 1;
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		NETOPTS_LONG,
-		{ "json", no_argument, NULL, O_JSON },
-		{ "to", required_argument, NULL, O_TO },
+	static const struct option own[] = {
 		{ "delete", no_argument, NULL, O_DELETE },
-		{ "state", required_argument, NULL, O_STATE },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const cmds[] = { "list", "fetch", NULL };
 	struct netopts n;
 	struct opts o;
 	struct run ru;
 	struct eml_pop3_msg *m = NULL;
 	size_t nm = 0;
 	const char *cmd;
-	int c, ex, r;
+	int ex, r;
 
 	tool_init("eml-pop3");
 	memset(&n, 0, sizeof(n));
 	memset(&o, 0, sizeof(o));
 	memset(&ru, 0, sizeof(ru));
 	signal(SIGPIPE, SIG_IGN);
-	/* GNU getopt permutes: options before and after the command */
-	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-		if (netopts_option(&n, c, optarg))
-			continue;
-		switch (c) {
-		case 'v': n.verbose = 1; break;
-		case O_JSON: o.json = 1; break;
-		case O_TO: o.to = optarg; break;
-		case O_DELETE: o.delete = 1; break;
-		case O_STATE: o.state = optarg; break;
-		case TOOL_OPT_HELP: tool_usage_exit(usage, 0);
-		case TOOL_OPT_VERSION: tool_version_exit();
-		default: tool_usage_exit(usage, EX_USAGE);
-		}
-	}
-	if (optind + 1 != argc)
-		tool_usage_exit(usage, EX_USAGE);
-	cmd = argv[optind];
-	if (strcmp(cmd, "list") && strcmp(cmd, "fetch"))
-		tool_usage_exit(usage, EX_USAGE);
-	if (strcmp(cmd, "fetch") == 0 && o.to == NULL) {
-		tool_warn(NULL, "fetch needs --to MAILDIR|MBOX|-");
-		tool_usage_exit(usage, EX_USAGE);
-	}
-	if (o.json && o.to != NULL && strcmp(o.to, "-") == 0) {
-		tool_warn(NULL, "--json and --to - both want stdout");
-		tool_usage_exit(usage, EX_USAGE);
-	}
+	cmd = fetchopts_parse(argc, argv, usage, own, take, &o, cmds, &n,
+	    &o.f);
+	fetchopts_check(&o.f, cmd, usage);
 	if ((ex = netopts_resolve(&n, EML_P_POP3, NULL)) != 0) {
 		netopts_free(&n);
 		return ex;

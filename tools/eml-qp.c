@@ -2,8 +2,6 @@
  * eml-qp - quoted-printable encode (default) or decode standard input or
  * files, streaming through the library's filters (RFC 2045 6.7).
  */
-#include <getopt.h>
-
 #include "common.h"
 #include "pump.h"
 
@@ -40,42 +38,18 @@ chain(struct eml_sink *next, void *arg)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "decode", no_argument, NULL, 'd' },
-		{ "binary", no_argument, NULL, 'b' },
-		{ "crlf", no_argument, NULL, 'c' },
-		{ "no-sandbox", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, TOOL_OPT_HELP },
-		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct opts o = { 0, 0, 0 };
-	int c, no_sandbox = 0;
+	const struct pump_opt extra[] = {
+		{ "binary", 'b', &o.binary, NULL },
+		{ NULL, 0, NULL, NULL }
+	};
+	struct pump_args a;
+	int n;
 
 	tool_init("eml-qp");
-	while ((c = getopt_long(argc, argv, "dbh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o.decode = 1;
-			break;
-		case 'b':
-			o.binary = 1;
-			break;
-		case 'c':
-			o.crlf = 1;
-			break;
-		case 'S':
-			no_sandbox = 1;
-			break;
-		case 'h':
-		case TOOL_OPT_HELP:
-			pump_help_exit(usage_text, help_text);
-		case TOOL_OPT_VERSION:
-			tool_version_exit();
-		default:
-			tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
-		}
-	}
-	pump_confine(no_sandbox);
-	return pump_run(argc - optind, argv + optind, chain, &o);
+	n = pump_getopt(argc, argv, usage_text, help_text, extra, &a);
+	o.decode = a.decode;
+	o.crlf = a.crlf;
+	pump_confine(a.no_sandbox);
+	return pump_run(argc - n, argv + n, chain, &o);
 }

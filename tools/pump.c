@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,89 @@ pump_help_exit(const char *usage, const char *help)
 	    "Exit status: 0 success, 1 an input or a write failed, "
 	    "2 usage error.\n", stdout);
 	exit(tool_flush(TOOL_EXIT_OK));
+}
+
+#define PUMP_EXTRA_MAX	8
+#define OPT_CRLF	0x200
+#define OPT_NO_SANDBOX	0x201
+#define OPT_EXTRA	0x210	/* + index in extra[] */
+
+int
+pump_getopt(int argc, char **argv, const char *usage, const char *help,
+    const struct pump_opt *extra, struct pump_args *a_r)
+{
+	struct option lo[5 + PUMP_EXTRA_MAX + 1] = {
+		{ "decode", no_argument, NULL, 'd' },
+		{ "crlf", no_argument, NULL, OPT_CRLF },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "help", no_argument, NULL, TOOL_OPT_HELP },
+		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
+	};
+	char shorts[3 + 2 * PUMP_EXTRA_MAX + 1] = "dh";
+	size_t ns = 2, nx = 0, i;
+	int c;
+
+	memset(a_r, 0, sizeof(*a_r));
+	for (; extra != NULL && extra[nx].name != NULL; nx++) {
+		if (nx == PUMP_EXTRA_MAX)
+			abort();	/* the tool's table, not the user */
+		lo[5 + nx].name = extra[nx].name;
+		lo[5 + nx].has_arg = extra[nx].arg != NULL ?
+		    required_argument : no_argument;
+		lo[5 + nx].val = OPT_EXTRA + (int)nx;
+		if (extra[nx].letter != 0) {
+			shorts[ns++] = (char)extra[nx].letter;
+			if (extra[nx].arg != NULL)
+				shorts[ns++] = ':';
+		}
+	}
+	shorts[ns] = '\0';
+	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		for (i = 0; i < nx && c < OPT_EXTRA; i++)
+			if (c == extra[i].letter)
+				c = OPT_EXTRA + (int)i;
+		if (c >= OPT_EXTRA && c < OPT_EXTRA + (int)nx) {
+			const struct pump_opt *x = &extra[c - OPT_EXTRA];
+
+			if (x->arg != NULL)
+				*x->arg = optarg;
+			else
+				*x->flag = 1;
+			continue;
+		}
+		switch (c) {
+		case 'd':
+			a_r->decode = 1;
+			break;
+		case OPT_CRLF:
+			a_r->crlf = 1;
+			break;
+		case OPT_NO_SANDBOX:
+			a_r->no_sandbox = 1;
+			break;
+		case 'h':
+		case TOOL_OPT_HELP:
+			pump_help_exit(usage, help);
+		case TOOL_OPT_VERSION:
+			tool_version_exit();
+		default:
+			tool_usage_exit(usage, TOOL_EXIT_USAGE);
+		}
+	}
+	return optind;
+}
+
+void
+pump_usage_error(const char *usage, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tool_warn(NULL, "%s", msg);
+	tool_usage_exit(usage, TOOL_EXIT_USAGE);
 }
 
 void

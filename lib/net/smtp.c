@@ -27,7 +27,6 @@ struct eml_smtp {
 	uint64_t size_limit;
 	char mechs[512];		/* AUTH mechanisms offered */
 	int authed, dead, greeted;
-	char last_byte;			/* of the body sent so far */
 	char err[2048];
 	char rtext[1024];
 	int *rcpt_code;
@@ -701,7 +700,7 @@ send_body(struct eml_smtp *s, int bdat, long (*rd)(void *, void *, size_t),
 	int r = EML_OK, last;
 
 	f = eml_sink_buf(&out);
-	f = bdat ? eml_filter_eol(f, 1) : eml_filter_dotstuff(f);
+	f = bdat ? eml_filter_eol_end(f, 1) : eml_filter_dotstuff(f);
 	if (buf == NULL || f == NULL) {
 		free(buf);
 		eml_sink_abort(f);
@@ -732,19 +731,15 @@ send_body(struct eml_smtp *s, int bdat, long (*rd)(void *, void *, size_t),
 		if (got > 0)
 			r = eml_sink_write(f, buf, (size_t)got);
 		else {
-			/* BDAT: a last line without an end gets one too */
-			if (bdat && total + out.len > 0 && (out.len == 0 ?
-			    s->last_byte : out.data[out.len - 1]) != '\n')
-				r = eml_sink_write(f, "\r\n", 2);
-			if (r == EML_OK)
-				r = eml_sink_close(f);
+			/* BDAT: a last line without an end gets one, from
+			 * the filter, which alone knows whether a held CR
+			 * ended it */
+			r = eml_sink_close(f);
 			f = NULL;
 		}
 		if (r < 0)
 			break;
 		last = got == 0;
-		if (out.len > 0)
-			s->last_byte = out.data[out.len - 1];
 		if (!bdat && (out.len >= BODY_CHUNK || last)) {
 			if ((r = eml_conn_write(s->conn, out.data,
 			    out.len)) < 0) {
@@ -830,7 +825,6 @@ eml_smtp_send(struct eml_smtp *s, const struct eml_smtp_env *env,
 	int r, pipe_, bdat, body8, bin;
 
 	s->err[0] = '\0';
-	s->last_byte = '\n';
 	if (s->dead) {
 		seterr(s, "the session is closed");
 		return EML_ECLOSED;

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "../common.h"
+#include "net/eml_fetch.h"
 #include "netopts.h"
 
 int
@@ -255,4 +257,153 @@ netopts_free(struct netopts *n)
 	free(n->netrc_user);
 	eml_url_free(&n->u);
 	eml_account_free(&n->acct);
+}
+
+struct eml_conn *
+netopts_connect_io(struct netopts *n, struct eml_conn_io *ci, int *exit_r)
+{
+	struct eml_conn *c = netopts_connect(n, exit_r);
+
+	if (c != NULL)
+		eml_conn_io_init(ci, c, n->verbose ? &n->trace : NULL);
+	return c;
+}
+
+int
+netopts_fail(struct eml_conn *conn, const char *msg, int r)
+{
+	const char *ce = conn != NULL ? eml_conn_errmsg(conn) : "";
+
+	if ((r == EML_ETLS || r == EML_ETIMEOUT || r == EML_EIO) &&
+	    ce != NULL && *ce)
+		tool_warn(NULL, "%s (%s)", msg, ce);
+	else
+		tool_warn(NULL, "%s", msg);
+	return eml_fetch_exitcode(r);
+}
+
+/* s with every byte outside [A-Za-z0-9_.-], and a leading '.', as %XX. */
+static void
+state_name(struct eml_buf *b, const char *s)
+{
+	const char *p;
+	char h[4];
+
+	for (p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    (c == '.' && p != s))
+			eml_buf_addc(b, (char)c);
+		else {
+			snprintf(h, sizeof(h), "%%%02X", c);
+			eml_buf_adds(b, h);
+		}
+	}
+}
+
+char *
+netopts_state_path(const struct netopts *n, const char *proto,
+    const char *mailbox)
+{
+	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	struct eml_buf b = { 0 };
+	char port[16];
+
+	if (base != NULL && *base)
+		eml_buf_adds(&b, base);
+	else if (home != NULL && *home) {
+		eml_buf_adds(&b, home);
+		eml_buf_adds(&b, "/.local/state");
+	} else
+		return NULL;
+	mkdir(b.data, 0700);
+	eml_buf_adds(&b, "/emlkit");
+	mkdir(b.data, 0700);
+	eml_buf_addc(&b, '/');
+	eml_buf_adds(&b, proto);
+	mkdir(b.data, 0700);
+	eml_buf_addc(&b, '/');
+	state_name(&b, n->login != NULL ? n->login : "");
+	snprintf(port, sizeof(port), ":%u", n->u.port);
+	eml_buf_addc(&b, '@');
+	eml_buf_adds(&b, n->u.host);
+	eml_buf_adds(&b, port);
+	if (mailbox != NULL) {
+		mkdir(b.data, 0700);
+		eml_buf_addc(&b, '/');
+		state_name(&b, mailbox);
+	}
+	return eml_buf_steal(&b);
+}
+
+#define FO_JSON		0x280
+#define FO_TO		0x281
+#define FO_STATE	0x282
+#define OWN_MAX		24
+
+const char *
+fetchopts_parse(int argc, char **argv, const char *usage,
+    const struct option *own, int (*take)(void *ctx, int c, const char *arg),
+    void *ctx, const char *const *cmds, struct netopts *n,
+    struct fetchopts *f)
+{
+	static const struct option shared[] = {
+		NETOPTS_LONG,
+		{ "json", no_argument, NULL, FO_JSON },
+		{ "to", required_argument, NULL, FO_TO },
+		{ "state", required_argument, NULL, FO_STATE },
+		{ "help", no_argument, NULL, TOOL_OPT_HELP },
+		{ "version", no_argument, NULL, TOOL_OPT_VERSION },
+	};
+	enum { NSHARED = sizeof(shared) / sizeof(shared[0]) };
+	struct option lo[NSHARED + OWN_MAX + 1];
+	size_t i, k = 0;
+	int c;
+
+	memcpy(lo, shared, sizeof(shared));
+	for (; own != NULL && own[k].name != NULL; k++) {
+		if (k == OWN_MAX)
+			abort();	/* the tool's table, not the user */
+		lo[NSHARED + k] = own[k];
+	}
+	memset(&lo[NSHARED + k], 0, sizeof(lo[0]));
+	while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
+		if (netopts_option(n, c, optarg))
+			continue;
+		switch (c) {
+		case 'v': n->verbose = 1; continue;
+		case FO_JSON: f->json = 1; continue;
+		case FO_TO: f->to = optarg; continue;
+		case FO_STATE: f->state = optarg; continue;
+		case TOOL_OPT_HELP: tool_usage_exit(usage, 0);
+		case TOOL_OPT_VERSION: tool_version_exit();
+		}
+		for (i = 0; i < k; i++)
+			if (c == own[i].val)
+				break;
+		if (i == k || !take(ctx, c, optarg))
+			tool_usage_exit(usage, EX_USAGE);
+	}
+	if (optind + 1 != argc)
+		tool_usage_exit(usage, EX_USAGE);
+	for (i = 0; cmds[i] != NULL; i++)
+		if (strcmp(argv[optind], cmds[i]) == 0)
+			return cmds[i];
+	tool_usage_exit(usage, EX_USAGE);
+}
+
+void
+fetchopts_check(const struct fetchopts *f, const char *cmd,
+    const char *usage)
+{
+	if (strcmp(cmd, "fetch") == 0 && f->to == NULL) {
+		tool_warn(NULL, "fetch needs --to MAILDIR|MBOX|-");
+		tool_usage_exit(usage, EX_USAGE);
+	}
+	if (f->json && f->to != NULL && strcmp(f->to, "-") == 0) {
+		tool_warn(NULL, "--json and --to - both want stdout");
+		tool_usage_exit(usage, EX_USAGE);
+	}
 }

@@ -72,6 +72,49 @@ int netopts_resolve(struct netopts *n, enum eml_proto_kind proto,
 /* Connect (and for implicit TLS do the handshake).  NULL after printing
  * the error; *exit_r gets the sysexits code. */
 struct eml_conn *netopts_connect(struct netopts *n, int *exit_r);
+struct eml_conn_io;	/* net/eml_fetch.h */
+/* netopts_connect, then *ci set up as the client's I/O over it (traced
+ * with -v).  NULL as netopts_connect. */
+struct eml_conn *netopts_connect_io(struct netopts *n, struct eml_conn_io *ci,
+    int *exit_r);
 void netopts_free(struct netopts *n);
+
+/* Say what a client call that returned r got wrong: msg (the client's
+ * errmsg), with the connection's words when they tell the cause (TLS,
+ * timeout, I/O).  Returns the sysexits code for r. */
+int netopts_fail(struct eml_conn *conn, const char *msg, int r);
+/* The default state file of a fetching tool:
+ * $XDG_STATE_HOME (else ~/.local/state) /emlkit/PROTO/USER@HOST:PORT,
+ * and /MAILBOX under that when mailbox is not NULL; the folders are
+ * made 0700; the user and mailbox are percent-encoded outside
+ * [A-Za-z0-9_.-] (and a leading '.'), so a name from the command line
+ * or a server never leaves the folder.  Caller frees; NULL without a
+ * base folder. */
+char *netopts_state_path(const struct netopts *n, const char *proto,
+    const char *mailbox);
+
+/* What eml-imap and eml-pop3 share besides the connection: -v, --json,
+ * --to, --state, --help, --version, and one command operand. */
+struct fetchopts {
+	int json;
+	const char *to, *state;
+};
+/*
+ * Parse argv: the connection options, the fetch options above, and the
+ * tool's own long options own[] (ended by a zero entry), each given to
+ * take(ctx, c, optarg), which returns 0 for a bad value (usage error).
+ * GNU getopt permutes, so options go before and after the command.
+ * Anything else, or not exactly one operand, or a command not in cmds[]
+ * (NULL-ended), is usage on stderr and exit EX_USAGE; --help is usage on
+ * stdout, exit 0.  Returns the command.
+ */
+const char *fetchopts_parse(int argc, char **argv, const char *usage,
+    const struct option *own, int (*take)(void *ctx, int c, const char *arg),
+    void *ctx, const char *const *cmds, struct netopts *n,
+    struct fetchopts *f);
+/* After the tool's own checks: "fetch" needs --to, and --json and
+ * "--to -" both want stdout; usage errors exit EX_USAGE. */
+void fetchopts_check(const struct fetchopts *f, const char *cmd,
+    const char *usage);
 
 #endif
