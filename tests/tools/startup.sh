@@ -1,0 +1,51 @@
+#!/bin/sh
+# Start-up: no tool but the network clients loads libcrypto (or libssl)
+# when it starts, since SHA-256 loads libcrypto at the first digest
+# (lib/sha256.c); eml-extract -a hashes nothing and never loads it,
+# --manifest does and its digests are right.  Seen through the glibc
+# loader's LD_DEBUG=files; skipped where that prints nothing (another
+# libc).
+. "$(dirname "$0")/_lib.sh"
+X="$B/eml-extract"
+
+check() {
+	if eval "$2"; then ok "$1"; else notok "$1"; fi
+}
+
+LD_DEBUG=files "$B/eml-qp" --version > /dev/null 2> "$T/dbg"
+if ! grep -q 'file=' "$T/dbg"; then
+	echo "startup: LD_DEBUG=files shows nothing here: skipped"
+	exit 0
+fi
+
+# loads NAME: the loader reported opening a library whose name has NAME
+loads() { grep -q "file=[^ ]*$1" "$T/dbg"; }
+
+for t in "$B"/eml-*; do
+	n=${t##*/}
+	case $n in
+	eml-smtp|eml-imap|eml-pop3) continue ;;	# TLS: libssl is theirs
+	esac
+	LD_DEBUG=files "$t" --version > /dev/null 2> "$T/dbg"
+	check "$n --version loads no libcrypto" '! loads libcrypto && ! loads libssl'
+done
+
+{
+	printf 'From: a@example.org\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n'
+	printf -- '--b\nContent-Type: text/plain\n\nbody\n'
+	printf -- '--b\nContent-Type: application/pdf; name="x.pdf"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	printf 'attached bytes' | base64
+	printf -- '--b--\n'
+} > "$T/m.eml"
+LD_DEBUG=files "$X" -a -d "$T/d1" "$T/m.eml" > /dev/null 2> "$T/dbg"
+check "eml-extract -a writes the attachment" \
+    '[ "$(cat "$T/d1/x.pdf")" = "attached bytes" ]'
+check "eml-extract -a loads no libcrypto" '! loads libcrypto'
+LD_DEBUG=files "$X" -a -d "$T/d2" --manifest "$T/m.eml" > "$T/out" \
+    2> "$T/dbg"
+check "eml-extract --manifest loads libcrypto" 'loads libcrypto'
+s=$(printf 'attached bytes' | sha256sum | cut -d' ' -f1)
+check "eml-extract --manifest: the digest of the bytes" \
+    'grep -qF "\"sha256\":\"$s\"" "$T/out"'
