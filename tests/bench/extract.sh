@@ -39,7 +39,7 @@ cpu() {
 }
 # median of the numbers in file $1
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 X="$B/eml-extract"
 # per message: a folder of its own for each (as a delivery filter would)
