@@ -49,3 +49,24 @@ check "eml-extract --manifest loads libcrypto" 'loads libcrypto'
 s=$(printf 'attached bytes' | sha256sum | cut -d' ' -f1)
 check "eml-extract --manifest: the digest of the bytes" \
     'grep -qF "\"sha256\":\"$s\"" "$T/out"'
+
+# Per message: fields eml-extract does not use are not decoded, so the
+# ISO-2022-JP Subject loads no gconv module (the field checks converted
+# it before); the file name, which is used, is still decoded (RFC 2231).
+{
+	printf 'From: a@example.org\n'
+	printf 'Subject: =?ISO-2022-JP?B?GyRCJEskWyRzJDQbKEI=?=\n'
+	printf 'MIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n'
+	printf -- '--b\nContent-Type: text/plain\n\nbody\n'
+	printf -- '--b\nContent-Type: application/pdf\n'
+	printf "Content-Disposition: attachment; filename*=iso-8859-1''caf%%E9.pdf\n"
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	printf 'pdf bytes' | base64
+	printf -- '--b--\n'
+} > "$T/jp.eml"
+LD_DEBUG=files "$X" -a -d "$T/d3" "$T/jp.eml" > /dev/null 2> "$T/dbg"
+check "eml-extract -a loads no gconv module for the Subject" \
+    '! loads ISO-2022-JP && ! loads gconv'
+check "eml-extract -a still decodes the file name" \
+    '[ "$(cat "$T/d3/café.pdf")" = "pdf bytes" ]'
