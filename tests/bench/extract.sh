@@ -8,7 +8,10 @@
 # shell's `times`; wall time on a shared machine measures the neighbours)
 # as the median of ROUNDS rounds, the tools alternating within each
 # round, and peer/ours ratios.  Skips what is absent (the corpus, a
-# peer: `sh mk/deps.sh bench`).
+# peer: `sh mk/deps.sh bench`).  The files are written under TMPDIR: on
+# ext4 after many deletions, allocating their inodes is most of the
+# Maildir run and the same cost per file for every tool; TMPDIR=/dev/shm
+# (tmpfs) leaves the tools' own work.
 B=${1:?usage: extract.sh BUILD_DIR}
 ROUNDS=${ROUNDS:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,6 +42,8 @@ cpu() {
 }
 # median of the numbers in file $1
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# every round's figure in file $1, for the spread (the machine is shared)
+rounds() { tr '\n' ' ' < "$1" | sed 's/ $//'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 X="$B/eml-extract"
@@ -65,20 +70,24 @@ loop_s=$(median "$T/t.loop")
 one_s=$(median "$T/t.one")
 
 echo "extract bench: $n messages, $bytes bytes, CPU seconds (user+sys), median of $ROUNDS"
-printf '  %-34s %8ss\n' "eml-extract -a (once per message)" "$loop_s"
-printf '  %-34s %8ss\n' "eml-extract -a (the Maildir)" "$one_s"
+printf '  %-34s %8ss  (rounds: %s)\n' "eml-extract -a (once per message)" \
+    "$loop_s" "$(rounds "$T/t.loop")"
+printf '  %-34s %8ss  (rounds: %s)\n' "eml-extract -a (the Maildir)" \
+    "$one_s" "$(rounds "$T/t.one")"
 echo "  eml-extract wrote $files files (once per message)"
 if [ -n "$has_rip" ]; then
 	rip=$(median "$T/t.rip")
-	printf '  %-34s %8ss  ripmime/ours %s (per message), %s (Maildir)\n' \
-	    "ripmime" "$rip" "$(ratio $rip $loop_s)" "$(ratio $rip $one_s)"
+	printf '  %-34s %8ss  ripmime/ours %s (per message), %s (Maildir)  (rounds: %s)\n' \
+	    "ripmime" "$rip" "$(ratio $rip $loop_s)" "$(ratio $rip $one_s)" \
+	    "$(rounds "$T/t.rip")"
 else
 	echo "  ripmime: not installed (sh mk/deps.sh bench): skipped"
 fi
 if [ -n "$has_mun" ]; then
 	mun=$(median "$T/t.mun")
-	printf '  %-34s %8ss  munpack/ours %s (per message), %s (Maildir)\n' \
-	    "munpack" "$mun" "$(ratio $mun $loop_s)" "$(ratio $mun $one_s)"
+	printf '  %-34s %8ss  munpack/ours %s (per message), %s (Maildir)  (rounds: %s)\n' \
+	    "munpack" "$mun" "$(ratio $mun $loop_s)" "$(ratio $mun $one_s)" \
+	    "$(rounds "$T/t.mun")"
 else
 	echo "  munpack: not installed (sh mk/deps.sh bench): skipped"
 fi
