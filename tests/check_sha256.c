@@ -190,6 +190,7 @@ START_TEST(test_load)
 	ck_assert_ptr_nonnull(strstr(err, "libz.so.1 has no EVP_MD_fetch"));
 	ck_assert_int_eq(emli_sha256_probe(NULL, err, sizeof(err)), 0);
 	ck_assert_ptr_null(eml_sha256_errmsg());
+	ck_assert_str_eq(eml_strerror(EML_ENOTSUP), "not supported here");
 }
 END_TEST
 
