@@ -17,6 +17,12 @@ LDLIBS_LIB := -lz -lcrypto
 # One library rather than two: tests and tools link one archive, and a
 # static link pulls the OpenSSL users in only where a tool calls them.
 LDLIBS_LIB += -lssl -lresolv
+# sha256.c loads libcrypto with dlopen() at the first digest (libc has
+# dlopen since glibc 2.34, -ldl before).  Tools link with --as-needed
+# (as Debian's gcc does by default, but not with sanitizers or clang):
+# a library none of their code calls is not loaded at every start.
+LDLIBS_LIB += -ldl
+TOOL_LDFLAGS := -Wl,--as-needed
 
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
@@ -72,11 +78,11 @@ $(B)/$(SONAME): $(LIB_OBJ)
 	ln -sf $(SONAME) $(B)/libemlkit.so
 
 $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) $(B)/libemlkit.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+	$(CC) $(LDFLAGS) $(TOOL_LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 $(NET_TOOLS): $(B)/eml-%: $(B)/tools/eml-%.o $(TOOL_COMMON_OBJ) \
 		$(NET_COMMON_OBJ) $(B)/libemlkit.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
+	$(CC) $(LDFLAGS) $(TOOL_LDFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
 # tools: PCRE2 is linked into eml-grep only
 PCRE2_CFLAGS = $(shell pkg-config --cflags libpcre2-8 2>/dev/null)

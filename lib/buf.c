@@ -17,6 +17,7 @@ eml_strerror(int err)
 	case EML_ECHARSET:	return "unknown charset";
 	case EML_EFORMAT:	return "invalid format";
 	case EML_EEXIST:	return "file exists";
+	case EML_ENOTSUP:	return "not supported here";
 	}
 	return "unknown error";
 }

@@ -36,7 +36,8 @@ enum eml_err {
 	EML_EINVAL = -4,	/* misuse: bad argument or call order */
 	EML_ECHARSET = -5,	/* unknown charset (conversion not possible) */
 	EML_EFORMAT = -6,	/* input is not in the expected format */
-	EML_EEXIST = -7		/* target exists (never overwritten) */
+	EML_EEXIST = -7,	/* target exists (never overwritten) */
+	EML_ENOTSUP = -8	/* a facility is missing: libcrypto for SHA-256 */
 };
 
 /* Static English text for an EML_E* code. */
@@ -1472,19 +1473,26 @@ int eml_json_int(struct eml_json *j, int64_t v);
 int eml_json_bool(struct eml_json *j, int v);
 int eml_json_null(struct eml_json *j);
 
-/* SHA-256 (for part digests), computed by libcrypto (EVP).  init never
- * allocates; the first update makes a context that final (or _free, to
- * abandon a digest) releases, so every init'ed and updated state must
- * reach one of them.  After final the state starts a new digest. */
+/* SHA-256 (for part digests), computed by libcrypto (EVP), which is
+ * loaded with dlopen() at the first digest of the process, so programs
+ * that hash nothing never load it.  init never allocates; the first
+ * update makes a context that final (or _free, to abandon a digest)
+ * releases, so every init'ed and updated state must reach one of them.
+ * After final the state starts a new digest. */
 struct eml_sha256 {
 	void *ctx;		/* EVP_MD_CTX, NULL until the first update */
-	int err;		/* out of memory seen: final fails */
+	int err;		/* EML_ENOMEM or EML_ENOTSUP seen: final fails */
 };
 void eml_sha256_init(struct eml_sha256 *s);
 void eml_sha256_update(struct eml_sha256 *s, const void *p, size_t len);
 /* Write the digest of everything updated since init (or the last final)
- * to out.  Returns EML_OK, or EML_ENOMEM (out is then all zeroes). */
+ * to out.  Returns EML_OK, EML_ENOMEM, or EML_ENOTSUP when libcrypto
+ * cannot be loaded (see eml_sha256_errmsg); out is then all zeroes. */
 int eml_sha256_final(struct eml_sha256 *s, unsigned char out[32]);
+/* Why SHA-256 is unavailable ("SHA-256 needs libcrypto: " and the
+ * loader's reason), loading libcrypto if that was not tried yet; NULL
+ * when it works.  The string is static: do not free it. */
+const char *eml_sha256_errmsg(void);
 /* Release an unfinished digest; the state can be init'ed again. */
 void eml_sha256_free(struct eml_sha256 *s);
 /* Lower-case hex of the digest into hex[65]. */

@@ -224,4 +224,10 @@ void emli_bodycheck_feed(struct emli_bodycheck *c, const void *buf,
 void emli_bodycheck_finish(struct emli_bodycheck *c, uint64_t off,
     unsigned long line, emli_bodycheck_fn fn, void *arg);
 
+/* ---- SHA-256 (sha256.c): libcrypto loaded on demand ---- */
+/* Load libcrypto's digest functions from soname (NULL: the one linked
+ * against) and unload them: 0, or -1 with the reason in err.  For the
+ * tests of the error path; the digest itself loads once, by itself. */
+int emli_sha256_probe(const char *soname, char *err, size_t errlen);
+
 #endif /* EML_PRIV_H */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "eml.h"
+#include "eml_priv.h"
 
 static const struct {
 	const char *in;
@@ -169,6 +170,30 @@ START_TEST(test_free)
 }
 END_TEST
 
+/* libcrypto is loaded on demand: a library that is missing, or present
+ * without the EVP functions, is refused with a reason naming it; the
+ * one we were built against loads, and this process (which can load it)
+ * reports no error. */
+START_TEST(test_load)
+{
+	char err[256];
+
+	err[0] = '\0';
+	ck_assert_int_eq(emli_sha256_probe("libemlkit-no-such-crypto.so.9",
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "SHA-256 needs libcrypto"));
+	ck_assert_ptr_nonnull(strstr(err, "libemlkit-no-such-crypto.so.9"));
+	err[0] = '\0';
+	/* zlib is in every tool's process, and has no digest */
+	ck_assert_int_eq(emli_sha256_probe("libz.so.1", err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "libz.so.1 has no EVP_MD_fetch"));
+	ck_assert_int_eq(emli_sha256_probe(NULL, err, sizeof(err)), 0);
+	ck_assert_ptr_null(eml_sha256_errmsg());
+	ck_assert_str_eq(eml_strerror(EML_ENOTSUP), "not supported here");
+}
+END_TEST
+
 Suite *
 eml_sha256_suite(void)
 {
@@ -182,6 +207,7 @@ eml_sha256_suite(void)
 	tcase_add_test(tc, test_million_uneven);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_free);
+	tcase_add_test(tc, test_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
