@@ -300,6 +300,28 @@ find_boundary(const struct eml_node *n, char *out, size_t outsz)
 	return 0;
 }
 
+/* 1 if p[0..len), written as it is, would hold a delimiter line of a
+ * multipart around n (RFC 2046 5.1.1), so must stay encoded. */
+static int
+delim_inside(const struct eml_node *n, const char *p, size_t len)
+{
+	const struct eml_node *a;
+	char pat[96];
+	const char *r;
+
+	for (a = n->parent; a != NULL; a = a->parent) {
+		if (!a->info.is_multipart || a->info.boundary[0] == '\0')
+			continue;
+		snprintf(pat, sizeof(pat), "--%s", a->info.boundary);
+		if (len >= strlen(pat) && memcmp(p, pat, strlen(pat)) == 0)
+			return 1;
+		snprintf(pat, sizeof(pat), "\n--%s", a->info.boundary);
+		if ((r = find(p, len, pat)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* Decide the rules for node n and its children. */
 static void
 decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
@@ -338,6 +360,55 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 			rule(c, eml_edit_set_param(c->e, hs, "Content-Type",
 			    "boundary", b));
 			dkim_note(c, n, "Content-Type");
+		} else if (strncmp(pt->ctype, "multipart/", 10) == 0 &&
+		    eml_defects_has(&pt->defects, EML_D_BOUNDARY_NOT_FOUND) &&
+		    leaf) {
+			/* no delimiter line at all, of any boundary: there
+			 * are no parts to keep, and the parser reads the
+			 * body as one leaf, as readers show it; mhfixmsg's
+			 * -fixboundary needs a delimiter to take the
+			 * boundary from.  Relabelled as the text it is. */
+			eml_buf_reset(&c->tmp);
+			if (eml_node_decode(n, &c->tmp) != EML_OK)
+				eml_buf_reset(&c->tmp);
+			scan(c->tmp.len > 0 ? c->tmp.data : "", c->tmp.len,
+			    &f);
+			if (!f.nul && !f.bare_cr && f.maxline <= 998 &&
+			    (!f.has8 || f.valid_utf8)) {
+				rule(c, eml_edit_set_header(c->e, hs,
+				    "Content-Type", f.has8 ?
+				    "text/plain; charset=utf-8" :
+				    "text/plain; charset=us-ascii"));
+				dkim_note(c, n, "Content-Type");
+				if (pt->cte == EML_CTE_BINARY ||
+				    (pt->cte == EML_CTE_7BIT && f.has8)) {
+					rule(c, eml_edit_set_header(c->e, hs,
+					    "Content-Transfer-Encoding",
+					    f.has8 ? "8bit" : NULL));
+					dkim_note(c, n,
+					    "Content-Transfer-Encoding");
+				}
+				done = 1;
+			}
+		}
+		/* a message/rfc822 in base64 or QP (RFC 2046 5.2.1 allows
+		 * 7bit, 8bit, binary only), which the parser keeps a leaf:
+		 * decoded where its lines allow, else labelled as the
+		 * opaque data it is */
+		if (strncasecmp(pt->ctype, "message/", 8) == 0 && leaf &&
+		    (pt->cte == EML_CTE_BASE64 || pt->cte == EML_CTE_QP) &&
+		    eml_defects_has(&pt->defects, EML_D_CTE_ON_COMPOSITE)) {
+			if (!f.nul && !f.bare_cr && f.maxline <= 998 &&
+			    !delim_inside(n, c->tmp.data, c->tmp.len))
+				rule(c, eml_edit_reencode(c->e, pt->section,
+				    f.has8 ? EML_CTE_8BIT : EML_CTE_7BIT,
+				    NULL));
+			else
+				rule(c, eml_edit_set_header(c->e, hs,
+				    "Content-Type",
+				    "application/octet-stream"));
+			dkim_note(c, n, NULL);
+			done = 1;
 		}
 		/* a multipart cut off at the end gets its close delimiters,
 		 * innermost first (after the edit) */
