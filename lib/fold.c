@@ -297,7 +297,8 @@ decode_run(const char *s, size_t n, struct eml_buf *out, int *err_r)
 		if (c == '=' && i + 1 < out->len && out->data[i + 1] == '?')
 			goto no;
 	}
-	if (!eml_utf8_valid(out->data + old, out->len - old))
+	if (out->len > old &&
+	    !eml_utf8_valid(out->data + old, out->len - old))
 		goto no;
 	return 1;
 no:
