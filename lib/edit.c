@@ -73,6 +73,10 @@ struct eml_edit {
 	int (*decide)(void *, const struct eml_part *, const char *, size_t,
 	    struct eml_edit_decision *);
 	void *decide_ctx;
+	int (*field_fn)(void *, const struct eml_part *, const char *,
+	    size_t, struct eml_buf *);
+	void *field_ctx;
+	struct eml_buf fbuf;		/* a field the filter rewrote */
 	const char *fallback;
 
 	/* the header block being held */
@@ -139,7 +143,7 @@ eml_edit_new(struct eml_sink *out, const struct eml_parser_opts *opts)
 		e->hold.max = opts->max_header_block +
 		    (opts->max_header_bytes > 0 ? opts->max_header_bytes :
 		    EML_DEFAULT_MAX_HEADER_BYTES);
-	e->tmp.max = e->tmp2.max = e->hold.max;
+	e->tmp.max = e->tmp2.max = e->fbuf.max = e->hold.max;
 	return e;
 }
 
@@ -169,6 +173,7 @@ eml_edit_free(struct eml_edit *e)
 	eml_buf_free(&e->hold);
 	eml_buf_free(&e->tmp);
 	eml_buf_free(&e->tmp2);
+	eml_buf_free(&e->fbuf);
 	eml_parser_free(e->p);
 	free(e);
 }
@@ -347,6 +352,16 @@ eml_edit_set_callback(struct eml_edit *e,
 {
 	e->decide = decide;
 	e->decide_ctx = ctx;
+	return EML_OK;
+}
+
+int
+eml_edit_set_field_filter(struct eml_edit *e,
+    int (*fn)(void *ctx, const struct eml_part *part, const char *f,
+    size_t len, struct eml_buf *out), void *ctx)
+{
+	e->field_fn = fn;
+	e->field_ctx = ctx;
 	return EML_OK;
 }
 
@@ -896,10 +911,27 @@ flush_delim(struct eml_edit *e)
 	return r;
 }
 
+/* Write header field f of pt through the field filter, if any. */
+static int
+put_hdr(struct eml_edit *e, const struct eml_part *pt, const char *f,
+    size_t flen)
+{
+	int r;
+
+	if (e->field_fn == NULL || e->err != EML_OK)
+		return put(e, f, flen);
+	eml_buf_reset(&e->fbuf);
+	if ((r = e->field_fn(e->field_ctx, pt, f, flen, &e->fbuf)) < 0)
+		return fail(e, r, "the field filter");
+	if (r == 0)
+		return put(e, f, flen);
+	return put(e, e->fbuf.data, e->fbuf.len);
+}
+
 /* Write one header field f, with the edits pv[0..npv) applied. */
 static int
-put_field(struct eml_edit *e, const char *f, size_t flen, size_t name_len,
-    struct pedit *pv, size_t npv)
+put_field(struct eml_edit *e, const struct eml_part *pt, const char *f,
+    size_t flen, size_t name_len, struct pedit *pv, size_t npv)
 {
 	const char *cur = f;
 	size_t cur_len = flen, i;
@@ -937,7 +969,7 @@ put_field(struct eml_edit *e, const char *f, size_t flen, size_t name_len,
 			}
 		}
 	}
-	return put(e, cur, cur_len);
+	return put_hdr(e, pt, cur, cur_len);
 }
 
 /* Fields that set edits did not find go at the end of the block. */
@@ -1362,7 +1394,10 @@ end_held(struct eml_edit *e, const struct eml_event *ev)
 		if (h->type == EML_EV_BOUNDARY)
 			continue;	/* sent by flush_delim */
 		if (h->type == EML_EV_HEADER && d->npv > 0)
-			r = put_field(e, f, h->len, h->name_len, d->pv, d->npv);
+			r = put_field(e, pt, f, h->len, h->name_len, d->pv,
+			    d->npv);
+		else if (h->type == EML_EV_HEADER)
+			r = put_hdr(e, pt, f, h->len);
 		else
 			r = put(e, f, h->len);
 		if (r != EML_OK)
@@ -1484,6 +1519,8 @@ event(struct eml_edit *e, const struct eml_event *ev)
 		return EML_OK;
 	if ((r = flush_delim(e)) != EML_OK)
 		return r;
+	if (ev->type == EML_EV_HEADER)
+		return put_hdr(e, ev->part, ev->raw, ev->raw_len);
 	return put(e, ev->raw, ev->raw_len);
 }
 

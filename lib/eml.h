@@ -604,6 +604,35 @@ int eml_msg_fallback(const struct eml_msg *msg, const char *deflt,
 int eml_hdr_encode(const char *name, const char *utf8, size_t len,
     const char *eol, struct eml_buf *out);
 
+/* Rewriting a raw header field (fold.c): f[0..len) is one field as read,
+ * "Name: value" with its folds and its line end; what replaces it is
+ * appended to out, with the field's own line ends. */
+#define EML_FOLD_WIDTH	78	/* RFC 5322 2.1.1: lines SHOULD be <= 78 */
+#define EML_LINE_MAX	998	/* RFC 5322 2.1.1: lines MUST be <= 998 */
+/* Fold the lines of f longer than width (0 = EML_FOLD_WIDTH; 76 for a
+ * line with an encoded-word, RFC 2047 2) by inserting a line end before
+ * whitespace that is there (RFC 5322 2.2.3), so unfolding gives the same
+ * value: in a structured field after a ',' or ';' where one fits, never
+ * inside a quoted string, <...> or [...], nor before the value's first
+ * word; unstructured fields (Subject, Comments, X-...) at any space.  A
+ * line with no such place is left as it is; *long_r (may be NULL) gets
+ * how many lines are still over EML_LINE_MAX.  A field within width
+ * comes out byte for byte, and folding the output again changes
+ * nothing.  Returns EML_OK, EML_ENOMEM or EML_ELIMIT. */
+int eml_fold_field(const char *f, size_t len, size_t width,
+    struct eml_buf *out, unsigned *long_r);
+/* Encoded-words of f as RFC 6532 UTF-8: in unstructured fields each run
+ * of words becomes its text; in address fields (From, To, Cc, ...,
+ * Keywords) a run in a phrase becomes atoms, or a quoted-string when
+ * the text needs one (RFC 5322 3.2.4: "Doe, John"), a run in a comment
+ * its text with ( ) \ escaped, and a word inside a quoted-string stays
+ * (RFC 2047 5 (3)); Content-Type and Content-Disposition parameters in
+ * RFC 2231 form or with words become name="UTF-8 value".  A run is
+ * decoded only when its charset is known, its bytes valid and the text
+ * has no control character or "=?".  Returns 1 (rewritten, appended to
+ * out), 0 (nothing to decode: out unchanged), or EML_ENOMEM/ELIMIT. */
+int eml_hdr_decode_field(const char *f, size_t len, struct eml_buf *out);
+
 /* ------------------------------------------------------------------ */
 /* RFC 2047 encoded-words and RFC 2231 parameter values.               */
 
@@ -1351,6 +1380,16 @@ int eml_edit_7bit(struct eml_edit *e);
 int eml_edit_set_callback(struct eml_edit *e,
     int (*decide)(void *ctx, const struct eml_part *part, const char *hdr,
     size_t hdr_len, struct eml_edit_decision *d_r), void *ctx);
+
+/* Call fn for every header field of every part as it is written (after
+ * the header rules): f[0..len) is the field with its line end, part the
+ * part it heads (depth 0: the message's own header; its section may not
+ * be final yet).  fn appends what is written instead to out and returns
+ * 1, or returns 0 to keep the field, or <0 to stop the edit with that
+ * error.  It does not make parts held: headers still stream. */
+int eml_edit_set_field_filter(struct eml_edit *e,
+    int (*fn)(void *ctx, const struct eml_part *part, const char *f,
+    size_t len, struct eml_buf *out), void *ctx);
 
 /* Feed input; writes what is decided to the sink.  Returns EML_OK or
  * <0 (sticky): the sink's error, EML_ENOMEM, EML_ELIMIT (a held header

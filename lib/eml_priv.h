@@ -45,6 +45,12 @@ emli_strlcpy(char *dst, const char *src, size_t n, size_t size)
  * new index.  Comment nesting is capped (depth 32) to bound work. */
 size_t emli_skip_cfws(const char *s, size_t len, size_t i);
 
+/* ---- Encoded-words (rfc2047.c) ---- */
+
+/* Length of a well-formed encoded-word (RFC 2047 2) starting at s[i],
+ * with no whitespace or 8-bit byte inside it; 0 if none starts there. */
+size_t emli_rfc2047_word_at(const char *s, size_t len, size_t i);
+
 /* ---- Addresses (addr.c) ---- */
 
 /* 1 if s[0..n) is an addr-spec the email field of eml_addr may hold

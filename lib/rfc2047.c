@@ -526,3 +526,16 @@ done:
 	eml_buf_free(&clean);
 	return r;
 }
+
+/* ------------------------------------------------------------------ */
+/* Finding words in raw fields (fold.c).                               */
+
+size_t
+emli_rfc2047_word_at(const char *s, size_t len, size_t i)
+{
+	struct word w;
+
+	if (!is_word_at(s, len, i, &w) || w.lenient)
+		return 0;
+	return w.end - i;
+}

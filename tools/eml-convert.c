@@ -27,8 +27,8 @@
 #include "common.h"
 
 static const char usage_text[] =
-    "eml-convert [--utf8] [--7bit] [--8bit] [--crlf | --lf] [--repair] "
-    "[-i] " TOOL_USAGE_INPUT " [file ...]";
+    "eml-convert [--utf8] [--7bit] [--8bit] [--crlf | --lf] [--fold] "
+    "[--decode-headers] [--repair] [-i] " TOOL_USAGE_INPUT " [file ...]";
 static const char help_text[] =
     "Rewrite messages for a purpose, changing nothing else; with no option\n"
     "a message comes out byte for byte.  Output on stdout, or with -i in\n"
@@ -39,6 +39,11 @@ static const char help_text[] =
     "  --8bit      QP and base64 text decoded to 8bit (7bit when ASCII)\n"
     "              where the text allows: no NUL, no bare CR, lines <= 998\n"
     "  --crlf      line ends become CRLF    --lf  line ends become LF\n"
+    "  --fold      header lines over 78 columns folded again at spaces\n"
+    "              (after commas in address lists; never in a quoted\n"
+    "              string); one over 998 with nowhere to fold is reported\n"
+    "  --decode-headers  encoded-words (RFC 2047) and RFC 2231 parameters\n"
+    "              become UTF-8 (RFC 6532), quoted where the syntax needs\n"
     "  --repair    add a missing MIME-Version, fix mislabelled charsets\n"
     "              (us-ascii or latin1 declared, UTF-8 found), close a\n"
     "              multipart cut off at the end, fix a boundary the body\n"
@@ -49,6 +54,7 @@ static const char help_text[] =
 
 struct opts {
 	int utf8, to7, to8, eol, repair, inplace;	/* eol: 0, 1 CRLF, 2 LF */
+	int fold, decode;
 };
 
 /* Facts about a decoded text body. */
@@ -69,6 +75,7 @@ struct conv {
 	struct eml_buf tail;		/* appended after the edit */
 	struct eml_buf msg;		/* a pipe's message */
 	struct eml_buf tmp;
+	struct eml_buf fld;		/* a field being rewritten */
 	int failed;
 	/* an mbox message written: its separator is pending */
 	int pend;
@@ -122,15 +129,32 @@ hdr_section(const struct eml_node *n, char *out, size_t outsz)
 
 /* A change to n's header field (or its body when field is NULL): is it
  * covered by the DKIM signature? */
+static void dkim_field(struct conv *, int, const char *, const char *);
+
 static void
 dkim_note(struct conv *c, const struct eml_node *n, const char *field)
+{
+	if (!c->dkim)
+		return;
+	dkim_field(c, n->parent == NULL, field, n->info.section);
+}
+
+/* A change to a field of the message's own header (top) or of a part's
+ * (the body, to DKIM); field NULL: the body. */
+static void
+dkim_field(struct conv *c, int top, const char *field, const char *section)
 {
 	char want[128];
 	size_t i;
 
 	if (!c->dkim)
 		return;
-	if (field != NULL && n->parent == NULL) {
+	if (field != NULL && top && strcasecmp(field, "DKIM-Signature") == 0) {
+		tool_warn_src(c->src, 0, "changing the DKIM-Signature field "
+		    "breaks it (RFC 6376 3.4.1, simple canonicalization)");
+		return;
+	}
+	if (field != NULL && top) {
 		snprintf(want, sizeof(want), ":%s:", field);
 		for (i = 0; want[i] != '\0'; i++)
 			if (want[i] >= 'A' && want[i] <= 'Z')
@@ -143,7 +167,7 @@ dkim_note(struct conv *c, const struct eml_node *n, const char *field)
 	if (!c->body_warned) {
 		c->body_warned = 1;
 		tool_warn_src(c->src, 0, "changing the body breaks the "
-		    "DKIM-Signature (part %s)", n->info.section);
+		    "DKIM-Signature (part %s)", section);
 	}
 }
 
@@ -276,6 +300,28 @@ find_boundary(const struct eml_node *n, char *out, size_t outsz)
 	return 0;
 }
 
+/* 1 if p[0..len), written as it is, would hold a delimiter line of a
+ * multipart around n (RFC 2046 5.1.1), so must stay encoded. */
+static int
+delim_inside(const struct eml_node *n, const char *p, size_t len)
+{
+	const struct eml_node *a;
+	char pat[96];
+	const char *r;
+
+	for (a = n->parent; a != NULL; a = a->parent) {
+		if (!a->info.is_multipart || a->info.boundary[0] == '\0')
+			continue;
+		snprintf(pat, sizeof(pat), "--%s", a->info.boundary);
+		if (len >= strlen(pat) && memcmp(p, pat, strlen(pat)) == 0)
+			return 1;
+		snprintf(pat, sizeof(pat), "\n--%s", a->info.boundary);
+		if ((r = find(p, len, pat)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* Decide the rules for node n and its children. */
 static void
 decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
@@ -314,6 +360,55 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 			rule(c, eml_edit_set_param(c->e, hs, "Content-Type",
 			    "boundary", b));
 			dkim_note(c, n, "Content-Type");
+		} else if (strncmp(pt->ctype, "multipart/", 10) == 0 &&
+		    eml_defects_has(&pt->defects, EML_D_BOUNDARY_NOT_FOUND) &&
+		    leaf) {
+			/* no delimiter line at all, of any boundary: there
+			 * are no parts to keep, and the parser reads the
+			 * body as one leaf, as readers show it; mhfixmsg's
+			 * -fixboundary needs a delimiter to take the
+			 * boundary from.  Relabelled as the text it is. */
+			eml_buf_reset(&c->tmp);
+			if (eml_node_decode(n, &c->tmp) != EML_OK)
+				eml_buf_reset(&c->tmp);
+			scan(c->tmp.len > 0 ? c->tmp.data : "", c->tmp.len,
+			    &f);
+			if (!f.nul && !f.bare_cr && f.maxline <= 998 &&
+			    (!f.has8 || f.valid_utf8)) {
+				rule(c, eml_edit_set_header(c->e, hs,
+				    "Content-Type", f.has8 ?
+				    "text/plain; charset=utf-8" :
+				    "text/plain; charset=us-ascii"));
+				dkim_note(c, n, "Content-Type");
+				if (pt->cte == EML_CTE_BINARY ||
+				    (pt->cte == EML_CTE_7BIT && f.has8)) {
+					rule(c, eml_edit_set_header(c->e, hs,
+					    "Content-Transfer-Encoding",
+					    f.has8 ? "8bit" : NULL));
+					dkim_note(c, n,
+					    "Content-Transfer-Encoding");
+				}
+				done = 1;
+			}
+		}
+		/* a message/rfc822 in base64 or QP (RFC 2046 5.2.1 allows
+		 * 7bit, 8bit, binary only), which the parser keeps a leaf:
+		 * decoded where its lines allow, else labelled as the
+		 * opaque data it is */
+		if (strncasecmp(pt->ctype, "message/", 8) == 0 && leaf &&
+		    (pt->cte == EML_CTE_BASE64 || pt->cte == EML_CTE_QP) &&
+		    eml_defects_has(&pt->defects, EML_D_CTE_ON_COMPOSITE)) {
+			if (!f.nul && !f.bare_cr && f.maxline <= 998 &&
+			    !delim_inside(n, c->tmp.data, c->tmp.len))
+				rule(c, eml_edit_reencode(c->e, pt->section,
+				    f.has8 ? EML_CTE_8BIT : EML_CTE_7BIT,
+				    NULL));
+			else
+				rule(c, eml_edit_set_header(c->e, hs,
+				    "Content-Type",
+				    "application/octet-stream"));
+			dkim_note(c, n, NULL);
+			done = 1;
 		}
 		/* a multipart cut off at the end gets its close delimiters,
 		 * innermost first (after the edit) */
@@ -390,6 +485,53 @@ decide(struct conv *c, const struct eml_msg *m, const struct eml_node *n)
 		decide(c, m, ch);
 }
 
+/* --decode-headers and --fold, field by field as the editor writes
+ * them (eml_edit_set_field_filter): decoded first, so what decoding
+ * made long is folded. */
+static int
+field_filter(void *arg, const struct eml_part *pt, const char *f,
+    size_t len, struct eml_buf *out)
+{
+	struct conv *c = arg;
+	const char *cur = f, *colon;
+	char name[80];
+	size_t n = len, nl;
+	unsigned nlong = 0;
+	int r, changed = 0;
+
+	if (c->o.decode) {
+		eml_buf_reset(&c->fld);
+		if ((r = eml_hdr_decode_field(f, len, &c->fld)) < 0)
+			return r;
+		if (r == 1) {
+			cur = c->fld.data;
+			n = c->fld.len;
+			changed = 1;
+		}
+	}
+	if (c->o.fold) {
+		if ((r = eml_fold_field(cur, n, 0, out, &nlong)) != EML_OK)
+			return r;
+		if (out->len != n || memcmp(out->data, cur, n) != 0)
+			changed = 1;
+	} else if (changed && (r = eml_buf_add(out, cur, n)) != EML_OK) {
+		return r;
+	}
+	colon = memchr(f, ':', len);
+	nl = colon != NULL ? (size_t)(colon - f) : 0;
+	while (nl > 0 && (f[nl - 1] == ' ' || f[nl - 1] == '\t'))
+		nl--;
+	snprintf(name, sizeof(name), "%.*s", (int)nl, f);
+	if (nlong > 0)
+		tool_warn_src(c->src, 0, "%s: a line over %d octets has no "
+		    "place to fold (RFC 5322 2.1.1)", name, EML_LINE_MAX);
+	if (!changed)
+		return 0;
+	c->changed = 1;
+	dkim_field(c, pt->depth == 0, name, pt->section);
+	return 1;
+}
+
 /* Convert msg[0..len) to fd. */
 static int
 convert(struct conv *c, const char *msg, size_t len, int fd)
@@ -414,6 +556,8 @@ convert(struct conv *c, const char *msg, size_t len, int fd)
 		tool_die(NULL, "out of memory");
 	if ((c->e = eml_edit_new(top, NULL)) == NULL)
 		tool_die(NULL, "out of memory");
+	if (c->o.fold || c->o.decode)
+		eml_edit_set_field_filter(c->e, field_filter, c);
 	if (c->o.repair) {
 		size_t i;
 
@@ -677,7 +821,8 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 int
 main(int argc, char **argv)
 {
-	enum { O_UTF8 = 0x200, O_7BIT, O_8BIT, O_CRLF, O_LF, O_REPAIR };
+	enum { O_UTF8 = 0x200, O_7BIT, O_8BIT, O_CRLF, O_LF, O_REPAIR,
+		O_FOLD, O_DECODE };
 	static const struct option longopts[] = {
 		{ "utf8", no_argument, NULL, O_UTF8 },
 		{ "7bit", no_argument, NULL, O_7BIT },
@@ -685,6 +830,8 @@ main(int argc, char **argv)
 		{ "crlf", no_argument, NULL, O_CRLF },
 		{ "lf", no_argument, NULL, O_LF },
 		{ "repair", no_argument, NULL, O_REPAIR },
+		{ "fold", no_argument, NULL, O_FOLD },
+		{ "decode-headers", no_argument, NULL, O_DECODE },
 		{ "in-place", no_argument, NULL, 'i' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -717,6 +864,12 @@ main(int argc, char **argv)
 		case O_REPAIR:
 			c.o.repair = 1;
 			break;
+		case O_FOLD:
+			c.o.fold = 1;
+			break;
+		case O_DECODE:
+			c.o.decode = 1;
+			break;
 		case 'i':
 			c.o.inplace = 1;
 			break;
@@ -738,6 +891,7 @@ main(int argc, char **argv)
 	free(c.pend_name);
 	eml_buf_free(&c.msg);
 	eml_buf_free(&c.tmp);
+	eml_buf_free(&c.fld);
 	eml_buf_free(&c.tail);
 	eml_buf_free(&c.dkim_h);
 	return tool_flush(rc);

@@ -81,17 +81,34 @@ done <"$T/some"
 [ -z "$bad" ] && ok "--repair with nothing to fix: same bytes ($n)" ||
     notok "--repair with nothing to fix: same bytes:$bad"
 
-# --repair leaves none of the codes it fixes (boundary-not-found only
-# when the body uses another boundary; missing-close-delim only at the
-# end of the message)
-bad=
+# --repair leaves none of the codes it fixes, and adds no error-level
+# finding, on any message of corpus/ and ../shared/corpus (what it does
+# not claim to fix, a missing From or Date say, may stay)
+find corpus -path corpus/fuzz -prune -o -type f -name '*.eml' -print | sort >"$T/every"
+[ -d $S ] && find $S -type f -name '*.eml' | sort >>"$T/every"
+lint_errors() {
+	"$L" --json "$1" 2>/dev/null | grep '"severity":"error"' |
+	    grep -o '"code":"[^"]*"' | sed 's/"code"://; s/"//g' | sort -u
+}
+bad= newerr= n=0
 while IFS= read -r f; do
-	"$X" --repair "$f" >"$T/r.eml" 2>/dev/null || continue
-	"$L" --json "$T/r.eml" 2>/dev/null |
-	    grep -Eo "\"code\":\"($fixes)\"" | sort -u | tr '\n' ' ' >"$T/left"
-	[ -s "$T/left" ] && bad="$bad ${f##*/}:$(sed 's/"code"://g; s/"//g' "$T/left")"
-done <"$T/some"
-echo "# --repair leaves:$bad"
+	if ! "$X" --repair "$f" >"$T/r.eml" 2>/dev/null; then
+		bad="$bad ${f##*/}:failed"
+		continue
+	fi
+	lint_errors "$T/r.eml" >"$T/after"
+	left=$(grep -Ex "$fixes" "$T/after" | tr '\n' ' ')
+	[ -n "$left" ] && bad="$bad ${f##*/}:$left"
+	lint_errors "$f" >"$T/before"
+	added=$(comm -13 "$T/before" "$T/after" | tr '\n' ' ')
+	[ -n "$added" ] && newerr="$newerr ${f##*/}:$added"
+	n=$((n + 1))
+done <"$T/every"
+[ -z "$bad" ] && [ $n -gt 100 ] &&
+    ok "--repair then eml-lint: none of the codes it fixes ($n messages)" ||
+    notok "--repair then eml-lint: left$bad"
+[ -z "$newerr" ] && ok "--repair adds no lint error" ||
+    notok "--repair adds lint errors:$newerr"
 for c in no-mime-version cte-on-composite 8bit-in-7bit b64-garbage \
     b64-padding qp-bad-escape qp-line-long missing-close-delim; do
 	"$X" --repair "$D/$c.eml" >"$T/r.eml" 2>"$T/e"
@@ -124,6 +141,61 @@ grep -q 'boundary="\{0,1\}used"\{0,1\}' "$T/r.eml" &&
     ! "$L" "$T/r.eml" | grep -q boundary-not-found &&
     ok "--repair: boundary the body uses" ||
     { notok "--repair: boundary the body uses"; cat "$T/r.eml"; }
+# a multipart with no delimiter line of any boundary: relabelled as the
+# text it is, its body untouched
+printf 'From: a@example.com\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="gone"\nContent-Transfer-Encoding: binary\n\ncaf\303\251, no part\n' >"$T/nob.eml"
+"$X" --repair "$T/nob.eml" >"$T/r.eml"
+grep -qx 'Content-Type: text/plain; charset=utf-8' "$T/r.eml" &&
+    grep -qx 'Content-Transfer-Encoding: 8bit' "$T/r.eml" &&
+    [ "$(sed '1,/^$/d' "$T/r.eml")" = "$(sed '1,/^$/d' "$T/nob.eml")" ] &&
+    [ -z "$(lint_errors "$T/r.eml" | grep -v date-missing)" ] &&
+    ok "--repair: multipart without delimiters becomes text/plain" ||
+    { notok "--repair: multipart without delimiters"; cat "$T/r.eml"; }
+# a base64 message/rfc822: decoded, so its parts are parts again; one
+# whose text has a delimiter line of the multipart around it (boundary
+# "i", a prefix of its "in") stays encoded and is labelled as data
+cat >"$T/inner.eml" <<'M'
+From: b@example.com
+Date: Mon, 1 Jan 2001 12:00:00 +0000
+Message-ID: <inner@example.com>
+Subject: inner
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="in"
+
+--in
+Content-Type: text/plain
+
+one
+--in
+Content-Type: text/html
+
+<p>two</p>
+--in--
+M
+m64() {
+	printf 'From: a@example.com\nDate: Mon, 1 Jan 2001 12:00:00 +0000\nMessage-ID: <m64@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="%s"\n\n--%s\nContent-Type: text/plain\n\nsee attached\n--%s\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n' "$1" "$1" "$1"
+	"$B/eml-b64" <"$T/inner.eml"
+	printf '\n--%s--\n' "$1"
+}
+m64 =_o >"$T/m64.eml"
+run "$X" --repair "$T/m64.eml"
+cp "$T/out" "$T/r.eml"
+"$B/eml-parts" "$T/m64.eml" >"$T/p1"
+"$B/eml-parts" "$T/r.eml" >"$T/p2"
+[ $RC -eq 0 ] && grep -q '^Content-Transfer-Encoding: 7bit' "$T/r.eml" &&
+    [ "$(wc -l <"$T/p2")" -gt "$(wc -l <"$T/p1")" ] &&
+    sed -n '/^--=_o$/,$p' "$T/r.eml" | sed -n '/^Content-Transfer-Encoding: 7bit/,/^--=_o--$/p' |
+    sed '1,2d;$d' | sed '$d' | cmp -s - "$T/inner.eml" &&
+    [ -z "$(lint_errors "$T/r.eml")" ] &&
+    ok "--repair: base64 message/rfc822 decoded, lint clean" ||
+    { notok "--repair: base64 message/rfc822 decoded"; cat "$T/p2" "$T/err"; }
+m64 i >"$T/m64o.eml"
+run "$X" --repair "$T/m64o.eml"
+[ $RC -eq 0 ] && grep -q '^Content-Type: application/octet-stream' "$T/out" &&
+    grep -q '^Content-Transfer-Encoding: base64' "$T/out" &&
+    ! lint_errors "$T/out" | grep -q cte-on-composite &&
+    ok "--repair: base64 message/rfc822 with a delimiter inside relabelled" ||
+    { notok "--repair: base64 message/rfc822 with a delimiter inside"; cat "$T/err"; }
 # mislabelled charset: us-ascii declared, UTF-8 found
 printf 'From: a@example.com\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\ncaf\303\251\n' >"$T/mis.eml"
 "$X" --repair "$T/mis.eml" >"$T/r.eml"
