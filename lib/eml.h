@@ -234,7 +234,14 @@ enum eml_parse_flags {
 	 * message-ids, encoded-words): for callers that want no
 	 * diagnostics of them, such as header-only tools; the MIME fields
 	 * are still parsed. */
-	EML_PARSE_NO_FIELD_CHECK = 1 << 4
+	EML_PARSE_NO_FIELD_CHECK = 1 << 4,
+	/* For callers that read only the fields of the top header block
+	 * and stop at its HEADERS_END (eml-hdr, eml-grep -h): the
+	 * Content-* fields are not interpreted, so the message is one
+	 * text/plain leaf whatever it declares, and neither the fields
+	 * nor their lines are checked (no diagnostics of them).  The
+	 * HEADER events are the same as without the flag. */
+	EML_PARSE_HEADERS_ONLY = 1 << 5
 };
 
 struct eml_parser_opts {
@@ -1358,8 +1365,9 @@ const char *eml_edit_errmsg(const struct eml_edit *e);
 
 struct eml_input;
 /* Open path ("-" or NULL = stdin).  gzip input (by magic bytes) is
- * decompressed transparently.  Returns EML_OK and *in_r, or EML_EIO with
- * errno set, or EML_ENOMEM. */
+ * decompressed transparently.  A regular file is read up to the size it
+ * had when opened (bytes appended later are not seen).  Returns EML_OK
+ * and *in_r, or EML_EIO with errno set, or EML_ENOMEM. */
 int eml_input_open(const char *path, struct eml_input **in_r);
 /* Wrap an open descriptor (not closed by _close unless own is set). */
 int eml_input_fd(int fd, int own, struct eml_input **in_r);
@@ -1372,7 +1380,8 @@ long eml_input_peek(struct eml_input *in, void *buf, size_t len);
 int eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r);
 int eml_input_is_gzip(const struct eml_input *in);
 /* Modification time of the input's file (a Maildir message's delivery
- * time).  Returns EML_OK or EML_EIO. */
+ * time), as it was when the input was opened.  Returns EML_OK or
+ * EML_EIO. */
 int eml_input_mtime(const struct eml_input *in, time_t *t_r);
 void eml_input_close(struct eml_input *in);
 

@@ -41,6 +41,9 @@ struct eml_input {
 	unsigned char *zbuf;		/* compressed bytes read ahead */
 	size_t npeek, peekpos;
 	uint64_t consumed;		/* bytes handed out by _read */
+	uint64_t size;			/* regular file: its size at open */
+	uint64_t rawpos;		/* fd offset after the last read */
+	time_t mtime;			/* fstat at open: st_mtime */
 	void *map;			/* mmap of the file, or NULL */
 	size_t maplen;
 	char *mem;			/* slurped copy, or NULL */
@@ -58,6 +61,13 @@ fd_read(struct eml_input *in, void *buf, size_t len)
 
 	if (in->raw_eof)
 		return 0;
+	/* A regular file read up to its size at open is at its end: no
+	 * read(2) that returns 0 to learn it (one per small message of a
+	 * Maildir).  A size of 0 may be a /proc file: read it. */
+	if (in->regular && in->size > 0 && in->rawpos >= in->size) {
+		in->raw_eof = 1;
+		return 0;
+	}
 	if (len > (size_t)1 << 30)
 		len = (size_t)1 << 30;
 	do
@@ -67,6 +77,7 @@ fd_read(struct eml_input *in, void *buf, size_t len)
 		return EML_EIO;
 	if (n == 0)
 		in->raw_eof = 1;
+	in->rawpos += (uint64_t)n;
 	return (long)n;
 }
 
@@ -179,8 +190,9 @@ data_read(struct eml_input *in, void *buf, size_t len)
 	return 0;
 }
 
+/* fresh: fd was just opened by us, so its offset is 0. */
 static int
-input_init(struct eml_input *in)
+input_init(struct eml_input *in, int fresh)
 {
 	struct stat st;
 	long n;
@@ -191,11 +203,14 @@ input_init(struct eml_input *in)
 		errno = EISDIR;
 		return EML_EIO;
 	}
+	in->mtime = st.st_mtime;
 	if (S_ISREG(st.st_mode)) {
 		in->regular = 1;
-		in->start = lseek(in->fd, 0, SEEK_CUR);
+		in->start = fresh ? 0 : lseek(in->fd, 0, SEEK_CUR);
 		if (in->start < 0)
 			in->start = 0;
+		in->rawpos = (uint64_t)in->start;
+		in->size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
 	}
 	/* RFC 1952 2.3.1: ID1 = 31, ID2 = 139. */
 	/* One read usually brings the magic and more. */
@@ -221,8 +236,8 @@ input_init(struct eml_input *in)
 	return EML_OK;
 }
 
-int
-eml_input_fd(int fd, int own, struct eml_input **in_r)
+static int
+input_new(int fd, int own, int fresh, struct eml_input **in_r)
 {
 	struct eml_input *in;
 	int r, e;
@@ -235,7 +250,7 @@ eml_input_fd(int fd, int own, struct eml_input **in_r)
 	memset(in, 0, offsetof(struct eml_input, pre));
 	in->fd = fd;
 	in->own = own;
-	if ((r = input_init(in)) != EML_OK) {
+	if ((r = input_init(in, fresh)) != EML_OK) {
 		e = errno;
 		in->own = 0;	/* the caller still owns fd on failure */
 		eml_input_close(in);
@@ -244,6 +259,12 @@ eml_input_fd(int fd, int own, struct eml_input **in_r)
 	}
 	*in_r = in;
 	return EML_OK;
+}
+
+int
+eml_input_fd(int fd, int own, struct eml_input **in_r)
+{
+	return input_new(fd, own, 0, in_r);
 }
 
 int
@@ -259,7 +280,7 @@ eml_input_open(const char *path, struct eml_input **in_r)
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return EML_EIO;
-	if ((r = eml_input_fd(fd, 1, in_r)) != EML_OK) {
+	if ((r = input_new(fd, 1, 1, in_r)) != EML_OK) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -389,11 +410,8 @@ eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r)
 int
 eml_input_mtime(const struct eml_input *in, time_t *t_r)
 {
-	struct stat st;
-
-	if (fstat(in->fd, &st) != 0)
-		return EML_EIO;
-	*t_r = st.st_mtime;
+	/* from the fstat at open: one per message of a Maildir is enough */
+	*t_r = in->mtime;
 	return EML_OK;
 }
 

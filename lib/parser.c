@@ -722,6 +722,9 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 	struct eml_defects fd;
 	unsigned c;
 
+	/* The caller reads the fields and stops: no structure to find. */
+	if (p->o.flags & EML_PARSE_HEADERS_ONLY)
+		return;
 	/* [fields] header-value defects become diagnostics at the field's
 	 * line and offset (emli_field_check, lib/fieldcheck.c);
 	 * Content-Type's are emitted by header_ctype from its own parse */
@@ -1055,6 +1058,18 @@ field_checks(struct eml_parser *p, const char *w, size_t end)
 		    p->line + count_lines(w, q - w));
 }
 
+/* Only SP, HT, CR and LF in s[0..n). */
+static int
+all_wsp(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!EMLI_WSP(s[i]) && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
 static int
 step_headers(struct eml_parser *p)
 {
@@ -1135,6 +1150,24 @@ step_headers(struct eml_parser *p)
 		    EML_D_NO_HEADER_END);
 		return end_headers(p, w, 0);
 	}
+	if (EMLI_WSP(w[0]) && f->nheaders == 0 && p->top == 1 &&
+	    all_wsp(w, end)) {
+		/*
+		 * Lines of only WSP before the message's first field: not
+		 * the blank line that ends the header block (RFC 5322 2.2,
+		 * 3.5: that line is empty), and there is no field for them
+		 * to fold into.  mblaze and Python read the fields below,
+		 * so they are skipped as raw bytes and reading goes on.
+		 */
+		diag(p, EML_D_LEADING_BLANK);
+		if (!(p->o.flags & EML_PARSE_HEADERS_ONLY))
+			field_checks(p, w, end);
+		ev = push(p, EML_EV_RAW);
+		ev->raw = w;
+		ev->raw_len = end;
+		consume(p, w, end);
+		return 1;
+	}
 	if (EMLI_WSP(w[0]) && f->nheaders == 0 && p->top > 1) {
 		/*
 		 * A part's first header line starts with WSP: GMime and
@@ -1165,7 +1198,8 @@ step_headers(struct eml_parser *p)
 			diag(p, EML_D_HEADER_NO_COLON);
 		return end_headers(p, w, 0);
 	}
-	field_checks(p, w, end);
+	if (!(p->o.flags & EML_PARSE_HEADERS_ONLY))
+		field_checks(p, w, end);
 	if (end == n && at_eof(p) && w[end - 1] != '\n')
 		emli_parser_diag_at(p, EML_D_TRUNCATED, p->off + end,
 		    p->line + count_lines(w, end));

@@ -318,6 +318,56 @@ is_word_at(const char *s, size_t len, size_t i, struct word *w)
 	    parse_word(s, len, i, w);
 }
 
+/*
+ * The common value: printable ASCII and blanks, without "=?".  Nothing
+ * to decode or convert and no defect: the result is the input with each
+ * run of LWS that holds a CR or LF turned into one space, as the general
+ * loop below turns it.  Returns 1 when done, 0 to take the general
+ * path (not such a value, or out cannot take it: the general path
+ * reports why).
+ */
+static int
+decode_plain(const char *s, size_t len, struct eml_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, j;
+	char *w, *o;
+
+	for (i = 0; i < len; i++)
+		if (p[i] >= 0x7F || (p[i] < 0x20 && !IS_LWS(p[i])) ||
+		    (p[i] == '=' && i + 1 < len && p[i + 1] == '?'))
+			return 0;
+	if (out->max != 0 && out->len + len > out->max)
+		return 0;
+	if ((w = eml_buf_reserve(out, len)) == NULL)
+		return 0;
+	o = w;
+	for (i = 0; i < len; i = j) {
+		if (!IS_LWS(p[i])) {
+			for (j = i + 1; j < len && !IS_LWS(p[j]); j++)
+				;
+			memcpy(o, s + i, j - i);
+			o += j - i;
+			continue;
+		}
+		for (j = i; j < len && IS_LWS(p[j]) && p[j] != '\r' &&
+		    p[j] != '\n'; j++)
+			;
+		if (j < len && IS_LWS(p[j])) {
+			/* a fold in the run: it reads as one space */
+			while (j < len && IS_LWS(p[j]))
+				j++;
+			*o++ = ' ';
+		} else {
+			memcpy(o, s + i, j - i);
+			o += j - i;
+		}
+	}
+	out->len += (size_t)(o - w);
+	out->data[out->len] = '\0';
+	return 1;
+}
+
 int
 eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
     struct eml_buf *out, struct eml_defects *defects_r)
@@ -327,6 +377,8 @@ eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
 	size_t i = 0, j;
 	int fold, r = EML_OK;
 
+	if (decode_plain(s, len, out))
+		return EML_OK;
 	memset(&d, 0, sizeof(d));
 	d.out = out;
 	d.fallback = fallback;

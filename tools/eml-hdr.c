@@ -107,8 +107,9 @@ put_name(struct state *s, const char *name)
 		tool_escape(name, strlen(name), &s->line);
 		return;
 	}
-	/* tool_escape already writes a backslash as the quoted-pair "\\";
-	 * only the quote itself is left to escape. */
+	/* Inside the quotes a backslash must be the quoted-pair "\\",
+	 * which tool_escape writes (unlike tool_escape_text); only the
+	 * quote itself is left to escape. */
 	eml_buf_reset(&s->val);
 	tool_escape(name, strlen(name), &s->val);
 	xcheck(eml_buf_addc(&s->line, '"'));
@@ -183,11 +184,16 @@ print_field(struct state *s, const struct eml_event *ev,
 		xcheck(eml_hdr_decode(ev->value, ev->value_len, NULL, &s->val,
 		    NULL));
 	begin_line(s, src);
+	/* The value as it reads: a backslash is itself (mhdr prints it so;
+	 * a quoted-pair in a phrase or comment stays as written, since
+	 * which backslashes are quoted-pairs depends on the field's
+	 * syntax: -a gives the unquoted names). */
 	if (s->nnames == 0) {
-		tool_escape(ev->name, ev->name_len, &s->line);
+		tool_escape_text(ev->name, ev->name_len, &s->line);
 		xcheck(eml_buf_adds(&s->line, ": "));
 	}
-	tool_escape(s->val.data ? s->val.data : "", s->val.len, &s->line);
+	tool_escape_text(s->val.data ? s->val.data : "", s->val.len,
+	    &s->line);
 	end_line(s);
 }
 
@@ -331,8 +337,12 @@ main(int argc, char **argv)
 		tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
 	}
 	memset(&s.opts, 0, sizeof(s.opts));
-	/* headers are printed, not linted: skip the value checks */
-	s.opts.flags = EML_PARSE_NO_FIELD_CHECK;
+	/* Headers are printed, not linted, and only the top block's: no
+	 * value checks, no MIME structure (the parser need not parse a
+	 * Content-Type to find a multipart we never enter), and the file
+	 * is read in small steps since we stop at the blank line. */
+	s.opts.flags = EML_PARSE_NO_FIELD_CHECK | EML_PARSE_HEADERS_ONLY;
+	tool_in.headers_only = 1;
 	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
