@@ -508,13 +508,22 @@ cur(struct eml_parser *p)
 static void
 section_child(char *dst, size_t size, const char *base, unsigned n)
 {
-	int r;
+	char num[16], *d = num + sizeof(num);
+	size_t bl = strlen(base), nl, k;
 
-	if (*base == '\0')
-		r = snprintf(dst, size, "%u", n);
-	else
-		r = snprintf(dst, size, "%s.%u", base, n);
-	if (r < 0 || (size_t)r >= size)
+	/* "%s.%u" by hand: snprintf was a tenth of a header-only parse */
+	do
+		*--d = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	nl = (size_t)(num + sizeof(num) - d);
+	k = EMLI_MIN(bl, size - 1);
+	memcpy(dst, base, k);
+	if (bl > 0 && k < size - 1)
+		dst[k++] = '.';
+	memcpy(dst + k, d, EMLI_MIN(nl, size - 1 - k));
+	k += EMLI_MIN(nl, size - 1 - k);
+	dst[k] = '\0';
+	if (bl + (bl > 0) + nl >= size)
 		dst[size - 2] = '+';	/* marks a cut-off section */
 }
 

@@ -4,8 +4,9 @@
  * the blank line (RFC 5322 2.2); EML_PARSE_HEADERS_ONLY gives the same
  * HEADER events as a full parse, without the MIME structure or any
  * diagnostic of the fields; the plain-text path of eml_hdr_decode gives
- * what the general one gives.  Every stream is fed whole, split at
- * every offset and one byte at a time.
+ * what the general one gives; section numbers cut as snprintf cut them.
+ * The header-block streams are fed whole, split at every offset and one
+ * byte at a time.
  */
 #include <check.h>
 #include <stdio.h>
@@ -234,6 +235,70 @@ START_TEST(test_plain_decode)
 }
 END_TEST
 
+/* Section numbers as snprintf("%s.%u") wrote them, cut at 255 bytes
+ * with a '+' before the NUL: 100 levels of a 10th child ("10.10...")
+ * run past the 256 bytes of eml_part.section. */
+START_TEST(test_section_cut)
+{
+	struct eml_parser_opts o;
+	struct eml_parser *p;
+	struct eml_event ev;
+	struct eml_buf m = { 0 };
+	char want[512], full[1024], tmp[64];
+	int lvl, k, r, seen = 0;
+	size_t fl;
+
+	for (lvl = 0; lvl < 100; lvl++) {
+		snprintf(tmp, sizeof(tmp), "Content-Type: multipart/mixed; "
+		    "boundary=b%d\n\n", lvl);
+		eml_buf_adds(&m, tmp);
+		for (k = 0; k < 9; k++) {
+			snprintf(tmp, sizeof(tmp), "--b%d\n\nx\n", lvl);
+			eml_buf_adds(&m, tmp);
+		}
+		snprintf(tmp, sizeof(tmp), "--b%d\n", lvl);
+		eml_buf_adds(&m, tmp);
+	}
+	eml_buf_adds(&m, "\nleaf\n");
+	for (lvl = 99; lvl >= 0; lvl--) {
+		snprintf(tmp, sizeof(tmp), "--b%d--\n", lvl);
+		eml_buf_adds(&m, tmp);
+	}
+	memset(&o, 0, sizeof(o));
+	o.max_depth = 120;
+	o.max_parts = 5000;
+	p = eml_parser_new(&o);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(eml_parser_feed(p, m.data, m.len), EML_OK);
+	eml_parser_finish(p);
+	while ((r = eml_parser_next(p, &ev)) > 0) {
+		if (ev.type != EML_EV_HEADERS_END || ev.part->depth == 0 ||
+		    !ev.part->is_multipart)
+			continue;
+		/* a nested container at depth d is "10" d times */
+		full[0] = '\0';
+		for (k = 0; k < (int)ev.part->depth; k++) {
+			fl = strlen(full);
+			snprintf(full + fl, sizeof(full) - fl, "%s10",
+			    k > 0 ? "." : "");
+		}
+		fl = strlen(full);
+		memcpy(want, full, fl < 255 ? fl + 1 : 255);
+		if (fl >= 256) {
+			want[255] = '\0';
+			want[254] = '+';
+		} else if (fl == 255)
+			want[255] = '\0';
+		ck_assert_str_eq(ev.part->section, want);
+		seen++;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(seen, 99);
+	eml_parser_free(p);
+	eml_buf_free(&m);
+}
+END_TEST
+
 Suite *
 eml_hdrblock_suite(void)
 {
@@ -246,6 +311,7 @@ eml_hdrblock_suite(void)
 	    sizeof(ho_cases) / sizeof(ho_cases[0]));
 	tcase_add_loop_test(tc, test_plain_decode, 0,
 	    sizeof(plain_vals) / sizeof(plain_vals[0]));
+	tcase_add_test(tc, test_section_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
