@@ -1365,8 +1365,9 @@ const char *eml_edit_errmsg(const struct eml_edit *e);
 
 struct eml_input;
 /* Open path ("-" or NULL = stdin).  gzip input (by magic bytes) is
- * decompressed transparently.  A regular file is read up to the size it
- * had when opened (bytes appended later are not seen).  Returns EML_OK
+ * decompressed transparently.  A regular file whose size is known (once
+ * slurped or asked for its mtime) is read up to that size, not to a
+ * read(2) that returns 0.  Returns EML_OK
  * and *in_r, or EML_EIO with errno set, or EML_ENOMEM. */
 int eml_input_open(const char *path, struct eml_input **in_r);
 /* Wrap an open descriptor (not closed by _close unless own is set). */
@@ -1380,8 +1381,7 @@ long eml_input_peek(struct eml_input *in, void *buf, size_t len);
 int eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r);
 int eml_input_is_gzip(const struct eml_input *in);
 /* Modification time of the input's file (a Maildir message's delivery
- * time), as it was when the input was opened.  Returns EML_OK or
- * EML_EIO. */
+ * time).  Returns EML_OK or EML_EIO. */
 int eml_input_mtime(const struct eml_input *in, time_t *t_r);
 void eml_input_close(struct eml_input *in);
 

@@ -321,7 +321,7 @@ tool_escape_text(const char *s, size_t len, struct eml_buf *out)
 /* ------------------------------------------------------------------ */
 /* The one input layer */
 
-struct tool_inopts tool_in = { 0, NULL, 0, -1, 0, 0, NULL, 0, 0 };
+struct tool_inopts tool_in = { 0, NULL, 0, -1, 0, 0, NULL, 0, 0, 0 };
 
 const char tool_help_input[] =
     "Inputs: files, - or none for standard input, .gz files, mboxes\n"
@@ -724,7 +724,8 @@ run_file(struct runner *r, const char *name, int in_maildir)
 		return input_failed(src.name, e);
 	}
 	/* Maildir keeps the delivery time as the file's mtime. */
-	if (in_maildir && eml_input_mtime(in, &src.received) == EML_OK)
+	if (in_maildir && !tool_in.no_time &&
+	    eml_input_mtime(in, &src.received) == EML_OK)
 		src.has_time = 1;
 	if ((n = eml_input_peek(in, pk, sizeof(pk))) < 0) {
 		eml_input_close(in);

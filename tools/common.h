@@ -112,6 +112,9 @@ struct tool_inopts {
 					 * block and then answers
 					 * TOOL_SKIP_REST: read a file in small
 					 * steps, not CHUNK at once */
+	int no_time;			/* the tool does not use has_time and
+					 * received of a Maildir message: no
+					 * fstat for them */
 };
 extern struct tool_inopts tool_in;
 

@@ -547,6 +547,7 @@ main(int argc, char **argv)
 	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
+	tool_in.no_time = 1;	/* prints no receive time */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);
 	input_done(&s);
 	if (s.html != NULL) {

@@ -352,6 +352,7 @@ main(int argc, char **argv)
 	 * is read in small steps since we stop at the blank line. */
 	s.opts.flags = EML_PARSE_NO_FIELD_CHECK | EML_PARSE_HEADERS_ONLY;
 	tool_in.headers_only = 1;
+	tool_in.no_time = 1;	/* prints no receive time */
 	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
