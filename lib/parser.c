@@ -434,16 +434,17 @@ count_lines(const char *s, size_t n)
 	return c;
 }
 
-/* Mark n bytes of the window as used by the event just pushed. */
+/* consume() when the caller has counted the n bytes' LFs already */
 static void
-consume(struct eml_parser *p, const char *w, size_t n)
+consume_lines(struct eml_parser *p, const char *w, size_t n,
+    unsigned long lfs)
 {
 	if (n == 0)
 		return;
 	/* the window start moves: resumable scans start over */
 	p->hend = p->hscan = 0;
 	p->pline = p->psearch = 0;
-	p->line += count_lines(w, n);
+	p->line += lfs;
 	p->at_bol = w[n - 1] == '\n';
 	p->off += n;
 	if (p->holdpos < p->hold.len) {
@@ -455,6 +456,14 @@ consume(struct eml_parser *p, const char *w, size_t n)
 	} else {
 		p->inpos += n;
 	}
+}
+
+/* Mark n bytes of the window as used by the event just pushed. */
+static void
+consume(struct eml_parser *p, const char *w, size_t n)
+{
+	if (n > 0)
+		consume_lines(p, w, n, count_lines(w, n));
 }
 
 /*
@@ -1087,7 +1096,9 @@ step_headers(struct eml_parser *p)
 	struct frame *f = cur(p);
 	struct eml_event *ev;
 	struct dline d;
-	int truncated = 0, isdelim;
+	int truncated = 0, isdelim, scan0;
+	unsigned long lfs = 0;		/* LFs the scan found */
+	size_t l1 = 0;			/* the first one */
 
 	window(p, &w, &n);
 	if (n == 0) {
@@ -1117,6 +1128,10 @@ step_headers(struct eml_parser *p)
 	 */
 	end = p->hend;
 	pos = EMLI_MAX(p->hscan, end);
+	/* A scan from the window start sees every LF of the field: the
+	 * first one ends the first line, and their count is the lines to
+	 * consume, so neither needs another memchr. */
+	scan0 = end == 0 && pos == 0;
 	for (;;) {
 		size_t upto = EMLI_MIN(n, lim + 1);
 
@@ -1148,8 +1163,13 @@ step_headers(struct eml_parser *p)
 			break;
 		}
 		end = pos = nl - w + 1;
+		if (lfs++ == 0)
+			l1 = end - 1;
 	}
-	nl = memchr(w, '\n', end);
+	/* truncated: the last LF seen may lie past the cut */
+	if (truncated)
+		scan0 = 0;
+	nl = !scan0 ? memchr(w, '\n', end) : lfs > 0 ? w + l1 : NULL;
 	lineend = nl != NULL ? (size_t)(nl - w) : end;
 	/* a delimiter line ends a part that has no blank line */
 	isdelim = w[0] == '-' && delim_check(p, w, nl != NULL ? lineend + 1 :
@@ -1251,7 +1271,7 @@ step_headers(struct eml_parser *p)
 			ev->value_len--;
 	}
 	header_seen(p, ev->name, ev->name_len, ev->value, ev->value_len);
-	consume(p, w, end);
+	consume_lines(p, w, end, scan0 ? lfs : count_lines(w, end));
 	return 1;
 }
 
