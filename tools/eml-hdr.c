@@ -53,6 +53,7 @@ struct state {
 	int done;			/* the header block is over */
 	int failed;
 	struct eml_buf line, val;
+	struct eml_buf pfx;		/* tool_prefix of this message */
 };
 
 static const char *const addr_fields[] = {
@@ -92,8 +93,9 @@ selected(const struct state *s, const struct eml_event *ev)
 static void
 begin_line(struct state *s, const struct tool_src *src)
 {
+	(void)src;
 	eml_buf_reset(&s->line);
-	xcheck(eml_buf_adds(&s->line, tool_prefix(src)));
+	xcheck(eml_buf_add(&s->line, s->pfx.data, s->pfx.len));
 }
 
 static void
@@ -259,6 +261,9 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		 * its memory, which a new parser per message would not. */
 		eml_parser_reset(s->p);
 		s->done = s->failed = 0;
+		/* the same for each line of the message: made once */
+		eml_buf_reset(&s->pfx);
+		xcheck(eml_buf_adds(&s->pfx, tool_prefix(src)));
 		return 0;
 	case TOOL_DATA:
 		/* After the header block the parser is not fed: the
@@ -360,6 +365,7 @@ main(int argc, char **argv)
 	eml_parser_free(s.p);
 	eml_buf_free(&s.line);
 	eml_buf_free(&s.val);
+	eml_buf_free(&s.pfx);
 	free(s.names);
 	free(s.lens);
 	return tool_flush(rc);
