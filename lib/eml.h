@@ -235,7 +235,14 @@ enum eml_parse_flags {
 	 * message-ids, encoded-words): for callers that want no
 	 * diagnostics of them, such as header-only tools; the MIME fields
 	 * are still parsed. */
-	EML_PARSE_NO_FIELD_CHECK = 1 << 4
+	EML_PARSE_NO_FIELD_CHECK = 1 << 4,
+	/* For callers that read only the fields of the top header block
+	 * and stop at its HEADERS_END (eml-hdr, eml-grep -h): the
+	 * Content-* fields are not interpreted, so the message is one
+	 * text/plain leaf whatever it declares, and neither the fields
+	 * nor their lines are checked (no diagnostics of them).  The
+	 * HEADER events are the same as without the flag. */
+	EML_PARSE_HEADERS_ONLY = 1 << 5
 };
 
 struct eml_parser_opts {
@@ -1412,8 +1419,10 @@ const char *eml_edit_errmsg(const struct eml_edit *e);
 
 struct eml_input;
 /* Open path ("-" or NULL = stdin).  gzip input (by magic bytes) is
- * decompressed transparently.  Returns EML_OK and *in_r, or EML_EIO with
- * errno set, or EML_ENOMEM. */
+ * decompressed transparently.  A regular file whose size is known (once
+ * slurped or asked for its mtime) is read up to that size, not to a
+ * read(2) that returns 0.  Returns EML_OK
+ * and *in_r, or EML_EIO with errno set, or EML_ENOMEM. */
 int eml_input_open(const char *path, struct eml_input **in_r);
 /* Wrap an open descriptor (not closed by _close unless own is set). */
 int eml_input_fd(int fd, int own, struct eml_input **in_r);

@@ -31,6 +31,7 @@ struct eml_input {
 	int fd;
 	int own;			/* close fd in _close */
 	int regular;			/* fd is a regular file */
+	int statted;			/* regular, size, mtime are known */
 	off_t start;			/* fd offset when opened */
 	size_t npre, prepos;
 	int raw_eof;
@@ -41,6 +42,9 @@ struct eml_input {
 	unsigned char *zbuf;		/* compressed bytes read ahead */
 	size_t npeek, peekpos;
 	uint64_t consumed;		/* bytes handed out by _read */
+	uint64_t size;			/* regular file: st_size, once statted */
+	uint64_t rawpos;		/* fd offset after the last read */
+	time_t mtime;			/* st_mtime, once statted */
 	void *map;			/* mmap of the file, or NULL */
 	size_t maplen;
 	char *mem;			/* slurped copy, or NULL */
@@ -58,6 +62,14 @@ fd_read(struct eml_input *in, void *buf, size_t len)
 
 	if (in->raw_eof)
 		return 0;
+	/* A regular file read up to its size at open is at its end: no
+	 * read(2) that returns 0 to learn it (one per small message of a
+	 * Maildir).  A size of 0 may be a /proc file: read it. */
+	if (in->statted && in->regular && in->size > 0 &&
+	    in->rawpos >= in->size) {
+		in->raw_eof = 1;
+		return 0;
+	}
 	if (len > (size_t)1 << 30)
 		len = (size_t)1 << 30;
 	do
@@ -67,6 +79,7 @@ fd_read(struct eml_input *in, void *buf, size_t len)
 		return EML_EIO;
 	if (n == 0)
 		in->raw_eof = 1;
+	in->rawpos += (uint64_t)n;
 	return (long)n;
 }
 
@@ -179,24 +192,48 @@ data_read(struct eml_input *in, void *buf, size_t len)
 	return 0;
 }
 
+/* What fstat says of the descriptor; at its offset when fresh is 0. */
 static int
-input_init(struct eml_input *in)
+stat_now(struct eml_input *in, int fresh)
 {
 	struct stat st;
-	long n;
 
+	if (in->statted)
+		return EML_OK;
 	if (fstat(in->fd, &st) != 0)
 		return EML_EIO;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
 		return EML_EIO;
 	}
+	in->statted = 1;
+	in->mtime = st.st_mtime;
 	if (S_ISREG(st.st_mode)) {
 		in->regular = 1;
-		in->start = lseek(in->fd, 0, SEEK_CUR);
-		if (in->start < 0)
-			in->start = 0;
+		if (!fresh) {
+			in->start = lseek(in->fd, 0, SEEK_CUR);
+			if (in->start < 0)
+				in->start = 0;
+			in->rawpos = (uint64_t)in->start;
+		}
+		in->size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
 	}
+	return EML_OK;
+}
+
+/*
+ * fresh: fd was just opened by us, so its offset is 0, and the fstat
+ * waits until something needs it (mmap, the mtime, the size): a tool
+ * that reads a Maildir message's header block and stops needs none of
+ * it, and a directory is found by read(2) failing with EISDIR.
+ */
+static int
+input_init(struct eml_input *in, int fresh)
+{
+	long n;
+
+	if (!fresh && stat_now(in, 0) != EML_OK)
+		return EML_EIO;
 	/* RFC 1952 2.3.1: ID1 = 31, ID2 = 139. */
 	/* One read usually brings the magic and more. */
 	while (in->npre < 2) {
@@ -221,8 +258,8 @@ input_init(struct eml_input *in)
 	return EML_OK;
 }
 
-int
-eml_input_fd(int fd, int own, struct eml_input **in_r)
+static int
+input_new(int fd, int own, int fresh, struct eml_input **in_r)
 {
 	struct eml_input *in;
 	int r, e;
@@ -235,7 +272,7 @@ eml_input_fd(int fd, int own, struct eml_input **in_r)
 	memset(in, 0, offsetof(struct eml_input, pre));
 	in->fd = fd;
 	in->own = own;
-	if ((r = input_init(in)) != EML_OK) {
+	if ((r = input_init(in, fresh)) != EML_OK) {
 		e = errno;
 		in->own = 0;	/* the caller still owns fd on failure */
 		eml_input_close(in);
@@ -244,6 +281,12 @@ eml_input_fd(int fd, int own, struct eml_input **in_r)
 	}
 	*in_r = in;
 	return EML_OK;
+}
+
+int
+eml_input_fd(int fd, int own, struct eml_input **in_r)
+{
+	return input_new(fd, own, 0, in_r);
 }
 
 int
@@ -259,7 +302,7 @@ eml_input_open(const char *path, struct eml_input **in_r)
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return EML_EIO;
-	if ((r = eml_input_fd(fd, 1, in_r)) != EML_OK) {
+	if ((r = input_new(fd, 1, 1, in_r)) != EML_OK) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -326,6 +369,8 @@ eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r)
 	*len_r = 0;
 	if (in->map != NULL || in->mem != NULL)
 		return EML_EINVAL;	/* slurped already */
+	if (stat_now(in, 1) != EML_OK)
+		return EML_EIO;
 	/* A plain file not read from yet is mapped as it is, from where
 	 * the descriptor stood at open. */
 	if (in->regular && !in->gz && in->consumed == 0 &&
@@ -389,11 +434,10 @@ eml_input_slurp(struct eml_input *in, const char **buf_r, size_t *len_r)
 int
 eml_input_mtime(const struct eml_input *in, time_t *t_r)
 {
-	struct stat st;
-
-	if (fstat(in->fd, &st) != 0)
+	/* one fstat per input, shared with the other uses */
+	if (stat_now((struct eml_input *)(uintptr_t)in, 1) != EML_OK)
 		return EML_EIO;
-	*t_r = st.st_mtime;
+	*t_r = in->mtime;
 	return EML_OK;
 }
 

@@ -434,16 +434,17 @@ count_lines(const char *s, size_t n)
 	return c;
 }
 
-/* Mark n bytes of the window as used by the event just pushed. */
+/* consume() when the caller has counted the n bytes' LFs already */
 static void
-consume(struct eml_parser *p, const char *w, size_t n)
+consume_lines(struct eml_parser *p, const char *w, size_t n,
+    unsigned long lfs)
 {
 	if (n == 0)
 		return;
 	/* the window start moves: resumable scans start over */
 	p->hend = p->hscan = 0;
 	p->pline = p->psearch = 0;
-	p->line += count_lines(w, n);
+	p->line += lfs;
 	p->at_bol = w[n - 1] == '\n';
 	p->off += n;
 	if (p->holdpos < p->hold.len) {
@@ -455,6 +456,14 @@ consume(struct eml_parser *p, const char *w, size_t n)
 	} else {
 		p->inpos += n;
 	}
+}
+
+/* Mark n bytes of the window as used by the event just pushed. */
+static void
+consume(struct eml_parser *p, const char *w, size_t n)
+{
+	if (n > 0)
+		consume_lines(p, w, n, count_lines(w, n));
 }
 
 /*
@@ -508,13 +517,22 @@ cur(struct eml_parser *p)
 static void
 section_child(char *dst, size_t size, const char *base, unsigned n)
 {
-	int r;
+	char num[16], *d = num + sizeof(num);
+	size_t bl = strlen(base), nl, k;
 
-	if (*base == '\0')
-		r = snprintf(dst, size, "%u", n);
-	else
-		r = snprintf(dst, size, "%s.%u", base, n);
-	if (r < 0 || (size_t)r >= size)
+	/* "%s.%u" by hand: snprintf was a tenth of a header-only parse */
+	do
+		*--d = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	nl = (size_t)(num + sizeof(num) - d);
+	k = EMLI_MIN(bl, size - 1);
+	memcpy(dst, base, k);
+	if (bl > 0 && k < size - 1)
+		dst[k++] = '.';
+	memcpy(dst + k, d, EMLI_MIN(nl, size - 1 - k));
+	k += EMLI_MIN(nl, size - 1 - k);
+	dst[k] = '\0';
+	if (bl + (bl > 0) + nl >= size)
 		dst[size - 2] = '+';	/* marks a cut-off section */
 }
 
@@ -728,6 +746,9 @@ header_seen(struct eml_parser *p, const char *name, size_t nlen,
 	struct eml_defects fd;
 	unsigned c;
 
+	/* The caller reads the fields and stops: no structure to find. */
+	if (p->o.flags & EML_PARSE_HEADERS_ONLY)
+		return EML_OK;
 	/* [fields] header-value defects become diagnostics at the field's
 	 * line and offset (emli_field_check, lib/fieldcheck.c);
 	 * Content-Type's are emitted by header_ctype from its own parse */
@@ -1063,6 +1084,18 @@ field_checks(struct eml_parser *p, const char *w, size_t end)
 		    p->line + count_lines(w, q - w));
 }
 
+/* Only SP, HT, CR and LF in s[0..n). */
+static int
+all_wsp(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!EMLI_WSP(s[i]) && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
 static int
 step_headers(struct eml_parser *p)
 {
@@ -1071,7 +1104,9 @@ step_headers(struct eml_parser *p)
 	struct frame *f = cur(p);
 	struct eml_event *ev;
 	struct dline d;
-	int truncated = 0, isdelim;
+	int truncated = 0, isdelim, scan0;
+	unsigned long lfs = 0;		/* LFs the scan found */
+	size_t l1 = 0;			/* the first one */
 
 	window(p, &w, &n);
 	if (n == 0) {
@@ -1101,6 +1136,10 @@ step_headers(struct eml_parser *p)
 	 */
 	end = p->hend;
 	pos = EMLI_MAX(p->hscan, end);
+	/* A scan from the window start sees every LF of the field: the
+	 * first one ends the first line, and their count is the lines to
+	 * consume, so neither needs another memchr. */
+	scan0 = end == 0 && pos == 0;
 	for (;;) {
 		size_t upto = EMLI_MIN(n, lim + 1);
 
@@ -1132,8 +1171,13 @@ step_headers(struct eml_parser *p)
 			break;
 		}
 		end = pos = nl - w + 1;
+		if (lfs++ == 0)
+			l1 = end - 1;
 	}
-	nl = memchr(w, '\n', end);
+	/* truncated: the last LF seen may lie past the cut */
+	if (truncated)
+		scan0 = 0;
+	nl = !scan0 ? memchr(w, '\n', end) : lfs > 0 ? w + l1 : NULL;
 	lineend = nl != NULL ? (size_t)(nl - w) : end;
 	/* a delimiter line ends a part that has no blank line */
 	isdelim = w[0] == '-' && delim_check(p, w, nl != NULL ? lineend + 1 :
@@ -1142,6 +1186,24 @@ step_headers(struct eml_parser *p)
 		diag(p, f->nheaders == 0 ? EML_D_PART_NO_HEADERS :
 		    EML_D_NO_HEADER_END);
 		return end_headers(p, w, 0);
+	}
+	if (EMLI_WSP(w[0]) && f->nheaders == 0 && p->top == 1 &&
+	    all_wsp(w, end)) {
+		/*
+		 * Lines of only WSP before the message's first field: not
+		 * the blank line that ends the header block (RFC 5322 2.2,
+		 * 3.5: that line is empty), and there is no field for them
+		 * to fold into.  mblaze and Python read the fields below,
+		 * so they are skipped as raw bytes and reading goes on.
+		 */
+		diag(p, EML_D_LEADING_BLANK);
+		if (!(p->o.flags & EML_PARSE_HEADERS_ONLY))
+			field_checks(p, w, end);
+		ev = push(p, EML_EV_RAW);
+		ev->raw = w;
+		ev->raw_len = end;
+		consume(p, w, end);
+		return 1;
 	}
 	if (EMLI_WSP(w[0]) && f->nheaders == 0 && p->top > 1) {
 		/*
@@ -1173,7 +1235,8 @@ step_headers(struct eml_parser *p)
 			diag(p, EML_D_HEADER_NO_COLON);
 		return end_headers(p, w, 0);
 	}
-	field_checks(p, w, end);
+	if (!(p->o.flags & EML_PARSE_HEADERS_ONLY))
+		field_checks(p, w, end);
 	if (end == n && at_eof(p) && w[end - 1] != '\n')
 		emli_parser_diag_at(p, EML_D_TRUNCATED, p->off + end,
 		    p->line + count_lines(w, end));
@@ -1221,7 +1284,7 @@ step_headers(struct eml_parser *p)
 		    "out of memory reading a Content-* field");
 		return EML_ENOMEM;
 	}
-	consume(p, w, end);
+	consume_lines(p, w, end, scan0 ? lfs : count_lines(w, end));
 	return 1;
 }
 

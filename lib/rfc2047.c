@@ -115,36 +115,56 @@ hexval(unsigned char c)
 	return -1;
 }
 
-/* RFC 2047 4.2: Q encoding.  Folds inside the text are dropped. */
+/* Room for n more bytes in b, or NULL (ENOMEM, or b's cap: the
+ * scratch buffers' caps are the input's length, never reached). */
+static char *
+room(struct eml_buf *b, size_t n, int *r)
+{
+	char *w;
+
+	if (b->max != 0 && b->len + n > b->max) {
+		*r = EML_ELIMIT;
+		return NULL;
+	}
+	if ((w = eml_buf_reserve(b, n)) == NULL)
+		*r = EML_ENOMEM;
+	return w;
+}
+
+/* RFC 2047 4.2: Q encoding.  Folds inside the text are dropped.  The
+ * output is never longer than the text: it is written in place. */
 static int
 q_decode(const char *t, size_t n, struct eml_buf *b, int *lenient)
 {
 	const unsigned char *p = (const unsigned char *)t;
 	size_t i;
-	int r, hi, lo;
+	int r = EML_OK, hi, lo;
+	char *w, *o;
 
+	if ((w = room(b, n, &r)) == NULL)
+		return r;
+	o = w;
 	for (i = 0; i < n; i++) {
 		if (p[i] == '_') {
-			r = eml_buf_addc(b, ' ');
+			*o++ = ' ';
 		} else if (p[i] == '=') {
 			hi = i + 1 < n ? hexval(p[i + 1]) : -1;
 			lo = i + 2 < n ? hexval(p[i + 2]) : -1;
 			if (hi >= 0 && lo >= 0) {
-				r = eml_buf_addc(b, hi << 4 | lo);
+				*o++ = (char)(hi << 4 | lo);
 				i += 2;
 			} else {
 				*lenient = 1;
-				r = eml_buf_addc(b, '=');
+				*o++ = '=';
 			}
 		} else if (p[i] == '\r' || p[i] == '\n') {
 			while (i + 1 < n && IS_LWS(p[i + 1]))
 				i++;
-			r = EML_OK;
 		} else
-			r = eml_buf_addc(b, p[i]);
-		if (r != EML_OK)
-			return r;
+			*o++ = (char)p[i];
 	}
+	b->len += (size_t)(o - w);
+	b->data[b->len] = '\0';
 	return EML_OK;
 }
 
@@ -172,8 +192,13 @@ b_decode(const char *t, size_t n, struct eml_buf *b, int *lenient)
 	uint32_t acc = 0;
 	unsigned nbits = 0, q = 0;
 	size_t i;
-	int v, r;
+	int v, r = EML_OK;
+	char *w, *o;
 
+	/* 6 bits a byte of text: the output is shorter than n */
+	if ((w = room(b, n, &r)) == NULL)
+		return r;
+	o = w;
 	for (i = 0; i < n; i++) {
 		if ((v = b64val(p[i])) >= 0) {
 			acc = (acc << 6 | (uint32_t)v) & 0xFFFFFF;
@@ -181,9 +206,7 @@ b_decode(const char *t, size_t n, struct eml_buf *b, int *lenient)
 			q = (q + 1) % 4;
 			if (nbits >= 8) {
 				nbits -= 8;
-				if ((r = eml_buf_addc(b, acc >> nbits & 0xFF))
-				    != EML_OK)
-					return r;
+				*o++ = (char)(acc >> nbits & 0xFF);
 			}
 		} else if (p[i] == '=') {
 			/* End of a quantum; data after it is another
@@ -196,7 +219,36 @@ b_decode(const char *t, size_t n, struct eml_buf *b, int *lenient)
 	}
 	if (q != 0)
 		*lenient = 1;	/* missing padding */
+	b->len += (size_t)(o - w);
+	b->data[b->len] = '\0';
 	return EML_OK;
+}
+
+static size_t
+count_nul(const char *s, size_t n)
+{
+	const char *e = s + n, *q;
+	size_t c = 0;
+
+	for (; s < e && (q = memchr(s, '\0', (size_t)(e - s))) != NULL;
+	    s = q + 1)
+		c++;
+	return c;
+}
+
+/* U+FFFD as UTF-8 (EF BF BD) in s[0..n), as the old byte-wise scan
+ * counted it (overlapping matches cannot occur). */
+static size_t
+count_fffd(const char *s, size_t n)
+{
+	const char *e = s + n, *q;
+	size_t c = 0;
+
+	for (; s < e && (q = memchr(s, '\xEF', (size_t)(e - s))) != NULL;
+	    s = q + 1)
+		if (e - q >= 3 && memcmp(q, "\xEF\xBF\xBD", 3) == 0)
+			c++;
+	return c;
 }
 
 /* Append converted bytes, NUL -> U+FFFD, and note U+FFFD introduced. */
@@ -219,16 +271,11 @@ add_text(struct dec *d, const char *cs, const char *in, size_t n,
 		return r;
 	if (guessed)
 		eml_defects_set(&d->defects, unknown_code);
-	for (i = old; i < out->len; i++) {
-		if (out->data[i] == '\0')
-			nul++;
-		else if (i + 2 < out->len &&
-		    memcmp(out->data + i, "\xEF\xBF\xBD", 3) == 0)
-			rep_out++;
-	}
-	for (i = 0; i + 2 < n; i++)
-		if (memcmp(in + i, "\xEF\xBF\xBD", 3) == 0)
-			rep_in++;
+	/* NULs, and U+FFFD (EF BF BD) out and in: found by memchr, since
+	 * most text has none */
+	nul = count_nul(out->data + old, out->len - old);
+	rep_out = count_fffd(out->data + old, out->len - old);
+	rep_in = count_fffd(in, n);
 	if (rep_out > rep_in)
 		eml_defects_set(&d->defects, EML_D_CHARSET_INVALID);
 	if (nul == 0)
@@ -318,15 +365,67 @@ is_word_at(const char *s, size_t len, size_t i, struct word *w)
 	    parse_word(s, len, i, w);
 }
 
+/*
+ * The common value: printable ASCII and blanks, without "=?".  Nothing
+ * to decode or convert and no defect: the result is the input with each
+ * run of LWS that holds a CR or LF turned into one space, as the general
+ * loop below turns it.  Returns 1 when done, 0 to take the general
+ * path (not such a value, or out cannot take it: the general path
+ * reports why).
+ */
+static int
+decode_plain(const char *s, size_t len, struct eml_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, j;
+	char *w, *o;
+
+	for (i = 0; i < len; i++)
+		if (p[i] >= 0x7F || (p[i] < 0x20 && !IS_LWS(p[i])) ||
+		    (p[i] == '=' && i + 1 < len && p[i + 1] == '?'))
+			return 0;
+	if (out->max != 0 && out->len + len > out->max)
+		return 0;
+	if ((w = eml_buf_reserve(out, len)) == NULL)
+		return 0;
+	o = w;
+	for (i = 0; i < len; i = j) {
+		if (!IS_LWS(p[i])) {
+			for (j = i + 1; j < len && !IS_LWS(p[j]); j++)
+				;
+			memcpy(o, s + i, j - i);
+			o += j - i;
+			continue;
+		}
+		for (j = i; j < len && IS_LWS(p[j]) && p[j] != '\r' &&
+		    p[j] != '\n'; j++)
+			;
+		if (j < len && IS_LWS(p[j])) {
+			/* a fold in the run: it reads as one space */
+			while (j < len && IS_LWS(p[j]))
+				j++;
+			*o++ = ' ';
+		} else {
+			memcpy(o, s + i, j - i);
+			o += j - i;
+		}
+	}
+	out->len += (size_t)(o - w);
+	out->data[out->len] = '\0';
+	return 1;
+}
+
 int
 eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
     struct eml_buf *out, struct eml_defects *defects_r)
 {
 	struct dec d;
 	struct word w;
-	size_t i = 0, j;
+	size_t i = 0, j, w_at = SIZE_MAX;	/* w was parsed at w_at */
 	int fold, r = EML_OK;
 
+	if (decode_plain(s, len, out))
+		return EML_OK;
 	memset(&d, 0, sizeof(d));
 	d.out = out;
 	d.fallback = fallback;
@@ -335,7 +434,7 @@ eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
 	d.grp.max = len + 1;
 	while (i < len && r == EML_OK) {
 		if (s[i] == '=' && i + 1 < len && s[i + 1] == '?') {
-			if (parse_word(s, len, i, &w)) {
+			if (w_at == i || parse_word(s, len, i, &w)) {
 				r = handle_word(&d, s, len, i, &w);
 				i = w.end;
 				continue;
@@ -354,7 +453,7 @@ eml_rfc2047_decode(const char *s, size_t len, const char *fallback,
 			/* RFC 2047 6.2: whitespace between adjacent
 			 * encoded-words is not displayed. */
 			if (d.grp_active && is_word_at(s, len, j, &w)) {
-				i = j;
+				i = w_at = j;	/* not parsed twice */
 				continue;
 			}
 			if ((r = flush_group(&d)) != EML_OK)

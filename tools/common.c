@@ -12,6 +12,7 @@
 #include "common.h"
 
 #define CHUNK		65536
+#define HDR_STEP	4096	/* first read with tool_in.headers_only */
 #define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
 /* An mbox message is collected in memory for whole-message tools. */
 #define MBOX_MSG_MAX	((size_t)1 << 30)
@@ -261,8 +262,8 @@ utf8_seq(const unsigned char *s, size_t n, uint32_t *cp_r)
 	return len;
 }
 
-void
-tool_escape(const char *s, size_t len, struct eml_buf *out)
+static void
+escape(const char *s, size_t len, int bs, struct eml_buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char tmp[16];
@@ -272,7 +273,7 @@ tool_escape(const char *s, size_t len, struct eml_buf *out)
 	while (i < len) {
 		/* The common case: a run of printable ASCII, added at once. */
 		for (k = i; k < len && p[k] >= 0x20 && p[k] < 0x7f &&
-		    p[k] != '\\'; k++)
+		    (p[k] != '\\' || !bs); k++)
 			;
 		if (k > i) {
 			xcheck(eml_buf_add(out, p + i, k - i));
@@ -287,7 +288,7 @@ tool_escape(const char *s, size_t len, struct eml_buf *out)
 			continue;
 		}
 		if (cp == '\\') {
-			xcheck(eml_buf_adds(out, "\\\\"));
+			xcheck(eml_buf_adds(out, "\\\\"));	/* bs set */
 		} else if (cp < 0x20 || cp == 0x7f) {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", (unsigned)cp);
 			xcheck(eml_buf_adds(out, tmp));
@@ -305,10 +306,22 @@ tool_escape(const char *s, size_t len, struct eml_buf *out)
 	}
 }
 
+void
+tool_escape(const char *s, size_t len, struct eml_buf *out)
+{
+	escape(s, len, 1, out);
+}
+
+void
+tool_escape_text(const char *s, size_t len, struct eml_buf *out)
+{
+	escape(s, len, 0, out);
+}
+
 /* ------------------------------------------------------------------ */
 /* The one input layer */
 
-struct tool_inopts tool_in = { 0, NULL, 0, -1, 0, 0, NULL, 0 };
+struct tool_inopts tool_in = { 0, NULL, 0, -1, 0, 0, NULL, 0, 0, 0 };
 
 const char tool_help_input[] =
     "Inputs: files, - or none for standard input, .gz files, mboxes\n"
@@ -473,22 +486,52 @@ hsniff_decide(struct hsniff *h, const struct tool_src *src)
 		    "(no header fields)");
 }
 
+/* A line of only SP, HT (and a CR before its LF), not empty: the parser
+ * skips such lines before the first field (RFC 5322 2.2: they are not
+ * the empty line that ends the header block). */
+static int
+hsniff_blank(const struct hsniff *h)
+{
+	size_t i, sp = 0;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->line[i] == ' ' || h->line[i] == '\t')
+			sp++;
+		else if (h->line[i] != '\r' || i + 1 != h->n)
+			return 0;
+	}
+	return sp > 0;
+}
+
 static void
 hsniff_feed(struct hsniff *h, const char *p, size_t n,
     const struct tool_src *src)
 {
 	const char *nl;
-	size_t k;
+	size_t k, take;
 
-	if (h->decided)
-		return;
-	nl = memchr(p, '\n', n);
-	k = nl != NULL ? (size_t)(nl - p) : n;
-	k = MIN_SZ(k, sizeof(h->line) - h->n);
-	memcpy(h->line + h->n, p, k);
-	h->n += k;
-	if (nl != NULL || h->n == sizeof(h->line))
-		hsniff_decide(h, src);
+	while (!h->decided && n > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl != NULL ? (size_t)(nl - p) : n;
+		take = MIN_SZ(k, sizeof(h->line) - h->n);
+		memcpy(h->line + h->n, p, take);
+		h->n += take;
+		if (take == k && nl == NULL)
+			return;		/* the line goes on in the next chunk */
+		if (!hsniff_blank(h)) {
+			hsniff_decide(h, src);
+			return;
+		}
+		/* a blank line longer than line[] is looked at in pieces */
+		h->n = 0;
+		if (take < k) {
+			p += take;
+			n -= take;
+		} else {
+			p = nl + 1;
+			n -= k + 1;
+		}
+	}
 }
 
 struct runner {
@@ -625,6 +668,10 @@ run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 {
 	int rc = TOOL_EXIT_OK, k;
 	long n;
+	/* A header block is mostly within the first few KiB: a tool that
+	 * stops there should not copy 64 KiB of body out of the kernel.
+	 * The reads grow, so a large message is soon read CHUNK at once. */
+	size_t want = tool_in.headers_only ? HDR_STEP : CHUNK;
 
 	src->index = 1;
 	src->offset = 0;
@@ -632,7 +679,8 @@ run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 	memset(&r->hs, 0, sizeof(r->hs));
 	if (r->fn(TOOL_BEGIN, NULL, 0, src, r->arg) != 0)
 		rc = TOOL_EXIT_FAIL;
-	while ((n = eml_input_read(in, r->buf, CHUNK)) > 0) {
+	for (; (n = eml_input_read(in, r->buf, want)) > 0;
+	    want = MIN_SZ(want * 2, CHUNK)) {
 		hsniff_feed(&r->hs, r->buf, (size_t)n, src);
 		k = r->fn(TOOL_DATA, r->buf, (size_t)n, src, r->arg);
 		if (k == TOOL_SKIP_REST) {
@@ -710,7 +758,7 @@ static void
 maildir_time(struct eml_input *in, const char *name, int in_maildir,
     struct tool_src *src)
 {
-	if ((in_maildir || maildir_file(name)) &&
+	if (!tool_in.no_time && (in_maildir || maildir_file(name)) &&
 	    eml_input_mtime(in, &src->received) == EML_OK)
 		src->has_time = 1;
 }

@@ -108,6 +108,13 @@ struct tool_inopts {
 	int confine;			/* the tool asks tool_run to confine */
 	const char *write_dir;		/* the one folder the tool writes */
 	int mboxo;			/* read mboxes without >From unquoting */
+	int headers_only;		/* the tool reads a message's header
+					 * block and then answers
+					 * TOOL_SKIP_REST: read a file in small
+					 * steps, not CHUNK at once */
+	int no_time;			/* the tool does not use has_time and
+					 * received of a Maildir message: no
+					 * fstat for them */
 };
 extern struct tool_inopts tool_in;
 
@@ -185,6 +192,11 @@ void emlt_sandbox_probe(void);
  * except control and bidi-override characters, which become \xHH or
  * \u{XXXX}; invalid bytes become \xHH; a backslash becomes \\. */
 void tool_escape(const char *s, size_t len, struct eml_buf *out);
+/* tool_escape for text that is shown as it is, as mblaze's mhdr does
+ * (header values): a backslash stays one backslash, so the \xHH of a
+ * control character cannot be told from the same four bytes in the
+ * text itself. */
+void tool_escape_text(const char *s, size_t len, struct eml_buf *out);
 
 /* fnmatch(3) without case for ASCII letters ("*.pdf" finds "A.PDF"),
  * for the tools' -t and -n globs; pattern and name are cut at 1023

@@ -537,9 +537,17 @@ main(int argc, char **argv)
 	memset(&s.opts, 0, sizeof(s.opts));
 	/* matching needs no diagnostics of header values */
 	s.opts.flags = EML_PARSE_DECODE | EML_PARSE_NO_FIELD_CHECK;
+	if (!s.body) {
+		/* Only the top header block is matched: no MIME structure
+		 * to find, and the file is read in small steps, since
+		 * TOOL_SKIP_REST comes at its blank line. */
+		s.opts.flags |= EML_PARSE_HEADERS_ONLY;
+		tool_in.headers_only = 1;
+	}
 	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
+	tool_in.no_time = 1;	/* prints no receive time */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);
 	input_done(&s);
 	if (s.html != NULL) {

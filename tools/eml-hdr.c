@@ -46,25 +46,31 @@ struct state {
 	int addr_only;			/* -A */
 	const char *date_fmt;		/* --date-format */
 	const char **names;		/* -h */
+	size_t *lens;			/* their strlen */
 	size_t nnames;
 	struct eml_parser *p;
 	struct eml_parser_opts opts;
 	int done;			/* the header block is over */
 	int failed;
 	struct eml_buf line, val;
+	struct eml_buf pfx;		/* tool_prefix of this message */
 };
 
 static const char *const addr_fields[] = {
 	"from", "to", "cc", "bcc", "reply-to", "sender", NULL
 };
 
+/* lens[i] is strlen(v[i]), or lens is NULL: a strlen for each name at
+ * each field was a measurable part of a run over many messages. */
 static int
-name_in(const char *n, size_t len, const char *const *v, size_t nv)
+name_in(const char *n, size_t len, const char *const *v, const size_t *lens,
+    size_t nv)
 {
 	size_t i;
 
 	for (i = 0; i < nv && v[i] != NULL; i++)
-		if (strlen(v[i]) == len && strncasecmp(v[i], n, len) == 0)
+		if ((lens != NULL ? lens[i] : strlen(v[i])) == len &&
+		    strncasecmp(v[i], n, len) == 0)
 			return 1;
 	return 0;
 }
@@ -73,9 +79,11 @@ static int
 selected(const struct state *s, const struct eml_event *ev)
 {
 	if (s->nnames > 0)
-		return name_in(ev->name, ev->name_len, s->names, s->nnames);
+		return name_in(ev->name, ev->name_len, s->names, s->lens,
+		    s->nnames);
 	if (s->mode == M_ADDR)
-		return name_in(ev->name, ev->name_len, addr_fields, 99);
+		return name_in(ev->name, ev->name_len, addr_fields, NULL,
+		    99);
 	if (s->mode == M_DATE)
 		return ev->name_len == 4 &&
 		    strncasecmp(ev->name, "date", 4) == 0;
@@ -85,8 +93,9 @@ selected(const struct state *s, const struct eml_event *ev)
 static void
 begin_line(struct state *s, const struct tool_src *src)
 {
+	(void)src;
 	eml_buf_reset(&s->line);
-	xcheck(eml_buf_adds(&s->line, tool_prefix(src)));
+	xcheck(eml_buf_add(&s->line, s->pfx.data, s->pfx.len));
 }
 
 static void
@@ -107,8 +116,9 @@ put_name(struct state *s, const char *name)
 		tool_escape(name, strlen(name), &s->line);
 		return;
 	}
-	/* tool_escape already writes a backslash as the quoted-pair "\\";
-	 * only the quote itself is left to escape. */
+	/* Inside the quotes a backslash must be the quoted-pair "\\",
+	 * which tool_escape writes (unlike tool_escape_text); only the
+	 * quote itself is left to escape. */
 	eml_buf_reset(&s->val);
 	tool_escape(name, strlen(name), &s->val);
 	xcheck(eml_buf_addc(&s->line, '"'));
@@ -183,11 +193,16 @@ print_field(struct state *s, const struct eml_event *ev,
 		xcheck(eml_hdr_decode(ev->value, ev->value_len, NULL, &s->val,
 		    NULL));
 	begin_line(s, src);
+	/* The value as it reads: a backslash is itself (mhdr prints it so;
+	 * a quoted-pair in a phrase or comment stays as written, since
+	 * which backslashes are quoted-pairs depends on the field's
+	 * syntax: -a gives the unquoted names). */
 	if (s->nnames == 0) {
-		tool_escape(ev->name, ev->name_len, &s->line);
+		tool_escape_text(ev->name, ev->name_len, &s->line);
 		xcheck(eml_buf_adds(&s->line, ": "));
 	}
-	tool_escape(s->val.data ? s->val.data : "", s->val.len, &s->line);
+	tool_escape_text(s->val.data ? s->val.data : "", s->val.len,
+	    &s->line);
 	end_line(s);
 }
 
@@ -246,6 +261,9 @@ chunk(enum tool_chunk what, const char *data, size_t len,
 		 * its memory, which a new parser per message would not. */
 		eml_parser_reset(s->p);
 		s->done = s->failed = 0;
+		/* the same for each line of the message: made once */
+		eml_buf_reset(&s->pfx);
+		xcheck(eml_buf_adds(&s->pfx, tool_prefix(src)));
 		return 0;
 	case TOOL_DATA:
 		/* After the header block the parser is not fed: the
@@ -294,12 +312,14 @@ main(int argc, char **argv)
 	tool_init("eml-hdr");
 	memset(&s, 0, sizeof(s));
 	s.names = xcalloc((size_t)argc + 1, sizeof(*s.names));
+	s.lens = xcalloc((size_t)argc + 1, sizeof(*s.lens));
 	while ((c = getopt_long(argc, argv, "h:raAd" TOOL_SHORTOPTS,
 	    longopts, NULL)) != -1) {
 		if (tool_opt(c, optarg, usage_text, help_text))
 			continue;
 		switch (c) {
 		case 'h':
+			s.lens[s.nnames] = strlen(optarg);
 			s.names[s.nnames++] = optarg;
 			break;
 		case 'r':
@@ -331,8 +351,13 @@ main(int argc, char **argv)
 		tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
 	}
 	memset(&s.opts, 0, sizeof(s.opts));
-	/* headers are printed, not linted: skip the value checks */
-	s.opts.flags = EML_PARSE_NO_FIELD_CHECK;
+	/* Headers are printed, not linted, and only the top block's: no
+	 * value checks, no MIME structure (the parser need not parse a
+	 * Content-Type to find a multipart we never enter), and the file
+	 * is read in small steps since we stop at the blank line. */
+	s.opts.flags = EML_PARSE_NO_FIELD_CHECK | EML_PARSE_HEADERS_ONLY;
+	tool_in.headers_only = 1;
+	tool_in.no_time = 1;	/* prints no receive time */
 	if ((s.p = eml_parser_new(&s.opts)) == NULL)
 		tool_die(NULL, "out of memory");
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
@@ -340,6 +365,8 @@ main(int argc, char **argv)
 	eml_parser_free(s.p);
 	eml_buf_free(&s.line);
 	eml_buf_free(&s.val);
+	eml_buf_free(&s.pfx);
 	free(s.names);
+	free(s.lens);
 	return tool_flush(rc);
 }

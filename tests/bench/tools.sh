@@ -24,6 +24,7 @@
 #   means ours is faster.
 # Before timing, the outputs over the corpus Maildir are compared: how
 # many values agree, and each class of difference with its reason.
+# With CALLGRIND=1, instructions per message are counted too.
 set -u
 
 B=$(cd "${1:?usage: tools.sh BUILD_DIR}" && pwd) || exit 2
@@ -219,3 +220,25 @@ for set in small big; do
 done
 rm -f "$OUT/t.peer" "$OUT/t.ours"
 echo "  (cpu = user + sys of every process of the command, the primary figure)"
+
+# ------------------------------------------------- instruction counts
+# CALLGRIND=1: user-space instructions per message over the corpus
+# Maildir (valgrind --tool=callgrind), a figure a shared machine does
+# not disturb; the kernel's part (open, read, Landlock) is not in it.
+if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+	echo
+	echo "-- instructions per message (callgrind, $nsmall messages," \
+	    "user space only)"
+	ir() {	# CMD... (stdin: the list) -> instructions per message
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		    "$@" < "$OUT/small.list" 2>&1 >/dev/null |
+		    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' |
+		    awk -v n="$nsmall" '{ printf "%.0f", $1 / n }'
+	}
+	a=$(ir mhdr -d -M -h Subject:From)
+	b=$(ir "$H" -h Subject -h From --files-from -)
+	echo "  hdr   mhdr $a, eml-hdr $b  ratio $(ratio "$a" "$b")"
+	a=$(ir magrep -d -i "Subject:$RE")
+	b=$(ir "$G" -i -h Subject "$RE" --files-from -)
+	echo "  grep  magrep $a, eml-grep $b  ratio $(ratio "$a" "$b")"
+fi

@@ -84,6 +84,41 @@ is "gzip mbox via --files-from" "$(printf '%s\n' "$T/three.gz:1:48:one" \
 printf 'Subject: =?utf-8?q?a=1B[2Jb?=\n\nx\n' > "$T/esc.eml"
 is "escapes control characters" 'a\x1b[2Jb' "$H" -h subject "$T/esc.eml"
 
+# A backslash in a value is printed as it is, as mhdr prints it: in
+# unstructured text, in a comment and in a quoted display name (the
+# quoted-pairs stay as written); -a unquotes the name and quotes it
+# again, so there the quoted-pair "\\" stands for one backslash.
+printf '%s\n' 'Subject: C:\dir\file' \
+    'From: Pete(A wonderful \) chap) <pete@silly.test>' \
+    'To: "Doe \\ J\"x" <j@x.org>' '' x > "$T/bs.eml"
+is "backslash as it is" "$(printf '%s\n' 'C:\dir\file' \
+    'Pete(A wonderful \) chap) <pete@silly.test>' \
+    '"Doe \\ J\"x" <j@x.org>')" "$H" -h subject -h from -h to "$T/bs.eml"
+is "backslash in -a names: quoted again" '"Doe \\ J\"x" <j@x.org>' \
+    "$H" -a -h to "$T/bs.eml"
+
+# Lines of only spaces and tabs are not the blank line that ends the
+# header block (RFC 5322 2.2): before the first field they are skipped
+# (mhdr and Python read the fields below), between fields they fold
+# into the field above (obs-FWS, RFC 5322 4.2); LF and CRLF alike.
+printf '    \n\t \nFrom: a@x.org\n  \nSubject: hi\n\nbody: no\n' \
+    > "$T/wsp.eml"
+printf '  \r\nFrom: a@x.org\r\n \t\r\nSubject: hi\r\n\r\nbody: no\r\n' \
+    > "$T/wspcr.eml"
+for f in wsp wspcr; do
+	run "$H" "$T/$f.eml"
+	[ $RC -eq 0 ] && [ ! -s "$T/err" ] &&
+	    [ "$(cat "$T/out")" = "$(printf 'From: a@x.org\nSubject: hi')" ] &&
+	    ok "white-space lines in the header ($f)" ||
+	    { notok "white-space lines in the header ($f, exit $RC)";
+	    cat "$T/out" "$T/err" | head -5; }
+done
+# a truly empty first line still ends an empty header block
+printf '\nFrom: a@x.org\n' > "$T/empty1.eml"
+run "$H" "$T/empty1.eml"
+[ ! -s "$T/out" ] && grep -q 'does not look like a message' "$T/err" &&
+    ok "empty first line: no fields" || notok "empty first line: no fields"
+
 # the body is not parsed: a huge body after the headers costs nothing
 { printf 'Subject: big\n\n'; head -c 20000000 /dev/zero | tr '\0' 'x'; } |
     "$B/tests/tools/maxrss" "$H" -h subject > "$T/out" 2> "$T/err"
