@@ -1365,6 +1365,13 @@ int eml_input_open(const char *path, struct eml_input **in_r);
 int eml_input_fd(int fd, int own, struct eml_input **in_r);
 /* Read up to len bytes; returns bytes read, 0 at EOF, or EML_EIO. */
 long eml_input_read(struct eml_input *in, void *buf, size_t len);
+/* Like _read, without the copy where it can: for a plain regular file the
+ * file is mapped and *p_r points into the map, else the bytes are read
+ * into buf and *p_r is buf.  The bytes stay valid until the next call on
+ * in (or _close).  Returns bytes available, 0 at EOF, or EML_EIO.  A
+ * plain file is read as it was when first viewed; don't mix with _slurp. */
+long eml_input_view(struct eml_input *in, void *buf, size_t len,
+    const char **p_r);
 /* Peek at the first bytes without consuming them (up to 4096). */
 long eml_input_peek(struct eml_input *in, void *buf, size_t len);
 /* Whole input: mmap'd for plain regular files, else read into memory.

@@ -424,14 +424,7 @@ window(struct eml_parser *p, const char **w, size_t *n)
 static unsigned long
 count_lines(const char *s, size_t n)
 {
-	unsigned long c = 0;
-	const char *e = s + n, *q;
-
-	while (s < e && (q = memchr(s, '\n', e - s)) != NULL) {
-		c++;
-		s = q + 1;
-	}
-	return c;
+	return (unsigned long)emli_scan_count_lf(s, n);
 }
 
 /* Mark n bytes of the window as used by the event just pushed. */
@@ -1584,9 +1577,8 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 					return 0;	/* events; body next */
 				}
 			}
-			if ((nl = memchr(w + ls, '\n', n - ls)) == NULL)
-				break;
-			ls = nl - w + 1;
+			/* only a line starting with 'b' can be "begin" */
+			ls = emli_scan_bol(w, n, ls + 1, "b", 1);
 		}
 		if (n == 0)
 			return 0;
@@ -1660,7 +1652,7 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 static int
 step_body(struct eml_parser *p)
 {
-	const char *w, *e, *nl;
+	const char *w, *nl;
 	size_t n, linestart, eolstart, keep;
 	struct dline d;
 	int r, eof = at_eof(p);
@@ -1716,13 +1708,15 @@ step_body(struct eml_parser *p)
 				    p->off + linestart, p->line +
 				    count_lines(w, linestart));
 		}
-		e = memchr(w + linestart, '\n', n - linestart);
-		if (e == NULL) {
-			keep = n;
+		/* Only a line starting with '-' can be a delimiter: the
+		 * lines between go by in blocks (scan.c).  With none left,
+		 * an LF ending the window may still be a delimiter's. */
+		linestart = emli_scan_bol(w, n, linestart + 1, "-", 1);
+		if (linestart == n) {
+			keep = w[n - 1] == '\n' ? n - eol_len(w, n - 1) : n;
 			goto tail;
 		}
-		linestart = e - w + 1;
-		eolstart = linestart - eol_len(w, e - w);
+		eolstart = linestart - eol_len(w, linestart - 1);
 	}
 tail:
 	if (eof)

@@ -10,6 +10,9 @@
 
 #include "eml.h"
 
+/* scan.c's path switch (eml_priv.h): 0 auto, 1 scalar .. 4 AVX-512 */
+int emli_scan_force(int i);
+
 #define EMLI_MIN_T(a, b)	((a) < (b) ? (a) : (b))
 #define EMLI_MAX_T(a, b)	((a) > (b) ? (a) : (b))
 
@@ -272,6 +275,7 @@ START_TEST(test_shape)
 {
 	const char *in = cases[_i].in;
 	size_t len = strlen(in), c;
+	int path;
 	struct eml_msg *m;
 	struct eml_buf out = { 0 };
 	char *s, *whole;
@@ -289,14 +293,21 @@ START_TEST(test_shape)
 	eml_buf_free(&out);
 	eml_msg_free(m);
 
-	/* every split point, and one byte at a time */
+	/* every split point, and one byte at a time, with each scan path
+	 * (scan.c: scalar, SSE2, AVX2, AVX-512; one the CPU lacks runs
+	 * scalar) giving the scalar path's events */
+	emli_scan_force(1);
 	whole = events(in, len, len ? len : 1, EML_PARSE_DECODE);
-	for (c = 1; c <= len; c++) {
-		char *e = events(in, len, c, EML_PARSE_DECODE);
+	for (path = 1; path <= 4; path++) {
+		emli_scan_force(path);
+		for (c = 1; c <= len; c++) {
+			char *e = events(in, len, c, EML_PARSE_DECODE);
 
-		ck_assert_str_eq(e, whole);
-		free(e);
+			ck_assert_str_eq(e, whole);
+			free(e);
+		}
 	}
+	emli_scan_force(0);
 	free(whole);
 }
 END_TEST
