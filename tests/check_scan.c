@@ -1,7 +1,8 @@
 /*
  * check_scan.c - the structural scanner (lib/scan.c): every SIMD path
- * against its scalar twin, byte for byte, and the parser's event stream
- * the same whichever path scans and however the input is chunked.
+ * against its scalar twin, byte for byte, and the parser's and the mbox
+ * splitter's event streams the same whichever path scans and however the
+ * input is chunked.
  */
 #include <check.h>
 #include <stdio.h>
@@ -267,6 +268,91 @@ START_TEST(test_parser_message_shape)
 }
 END_TEST
 
+/* The mbox splitter's events (mbox.c scans for lines starting with LF,
+ * CR, 'F' or '>'), DATA slices merged so the text is chunk-free. */
+static char *
+mbox_events(const char *in, size_t len, size_t chunk, unsigned flags)
+{
+	struct eml_mbox *m = eml_mbox_new(flags);
+	struct eml_mbox_event ev;
+	struct eml_buf b = { 0 };
+	size_t pos = 0;
+	int r, last = -1;
+	char tmp[128];
+
+	ck_assert_ptr_nonnull(m);
+	for (;;) {
+		if (pos < len) {
+			size_t k = EMLI_MIN(chunk, len - pos);
+
+			ck_assert_int_eq(eml_mbox_feed(m, in + pos, k), 0);
+			pos += k;
+		} else
+			eml_mbox_finish(m);
+		while ((r = eml_mbox_next(m, &ev)) > 0) {
+			if ((int)ev.type != last || ev.type != EML_MBOX_DATA) {
+				snprintf(tmp, sizeof(tmp), "\n%d@%llu#%lu/%lu ",
+				    ev.type, (unsigned long long)ev.offset,
+				    ev.index, ev.from_unquoted);
+				eml_buf_adds(&b, tmp);
+			}
+			last = ev.type;
+			eml_buf_add(&b, ev.data, ev.len);
+		}
+		ck_assert_int_eq(r, 0);
+		if (pos >= len)
+			break;
+	}
+	eml_mbox_free(m);
+	return eml_buf_steal(&b);
+}
+
+START_TEST(test_mbox_paths_agree)
+{
+	static const size_t chunks[] = { 1, 3, 17, 64, 100, 4096 };
+	const char *eol = _i & 1 ? "\r\n" : "\n";
+	unsigned flags = _i & 2 ? EML_MBOX_RD : 0;
+	struct eml_buf b = { 0 };
+	size_t i, j, c;
+	char *want, *got, tmp[200];
+	unsigned p;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(tmp, sizeof(tmp), "From a@b Thu Jan  1 00:00:0%zu "
+		    "1970%sSubject: %zu%s%s", i % 10, eol, i, eol, eol);
+		eml_buf_adds(&b, tmp);
+		for (j = 0; j < (i * 7 + _i) % 90; j++)
+			eml_buf_addc(&b, (char)('a' + j % 26));
+		eml_buf_adds(&b, eol);
+		eml_buf_adds(&b, i % 3 ? ">From quoted" : "From unquoted");
+		eml_buf_adds(&b, eol);
+		eml_buf_adds(&b, "Fr not a From line");
+		eml_buf_adds(&b, eol);
+		eml_buf_adds(&b, eol);
+		for (j = 0; j < 70 + i; j++)
+			eml_buf_addc(&b, (char)('A' + j % 26));
+		eml_buf_adds(&b, eol);
+		eml_buf_adds(&b, eol);
+	}
+	emli_scan_force(EMLI_SCAN_SCALAR);
+	want = mbox_events(b.data, b.len, b.len, flags);
+	ck_assert_ptr_nonnull(strstr(want, "#20/"));
+	for (p = 0; p < NPATHS; p++) {
+		emli_scan_force(paths[p]);
+		for (c = 0; c <= sizeof(chunks) / sizeof(chunks[0]); c++) {
+			got = mbox_events(b.data, b.len, c < sizeof(chunks) /
+			    sizeof(chunks[0]) ? chunks[c] : b.len, flags);
+			ck_assert_msg(strcmp(got, want) == 0, "mbox path %s "
+			    "chunk %zu differs", emli_scan_impl(), c);
+			free(got);
+		}
+	}
+	emli_scan_force(EMLI_SCAN_AUTO);
+	free(want);
+	eml_buf_free(&b);
+}
+END_TEST
+
 /*
  * Mapped input (input.c, eml_input_view): a file large enough to be
  * mapped comes out, through views of any size after a peek, as exactly
@@ -342,6 +428,7 @@ eml_scan_suite(void)
 	tcase_add_test(tc, test_force_names);
 	tcase_add_loop_test(tc, test_parser_paths_agree, 0, 130);
 	tcase_add_test(tc, test_parser_message_shape);
+	tcase_add_loop_test(tc, test_mbox_paths_agree, 0, 4);
 	tcase_add_loop_test(tc, test_input_view, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;

@@ -11,10 +11,7 @@
 
 #include "common.h"
 
-/* A mapped file goes to the parser in slices of this size: large enough
- * that few items straddle two, small enough that a BODY's decoded bytes
- * stay bounded. */
-#define VIEW_CHUNK	(1024 * 1024)
+#define CHUNK		65536
 #define MIN_SZ(a, b)	((a) < (b) ? (a) : (b))
 /* An mbox message is collected in memory for whole-message tools. */
 #define MBOX_MSG_MAX	((size_t)1 << 30)
@@ -524,14 +521,13 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 	unsigned long lines = 0;	/* LFs of the input before here */
 	uint64_t end = 0;		/* input offset after the last event */
 	int rc = TOOL_EXIT_OK, eof = 0, open = 0, first = 0, k, k2, skip = 0;
-	const char *data;
 	long n;
 
 	if (m == NULL)
 		tool_die(NULL, "out of memory");
 	src->in_mbox = 1;
 	while (!eof) {
-		if ((n = eml_input_view(in, r->buf, VIEW_CHUNK, &data)) < 0) {
+		if ((n = eml_input_read(in, r->buf, CHUNK)) < 0) {
 			rc = input_failed(src->name, (int)n);
 			break;
 		}
@@ -539,7 +535,7 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 			eof = 1;
 			eml_mbox_finish(m);
 		} else
-			eml_mbox_feed(m, data, (size_t)n);
+			eml_mbox_feed(m, r->buf, (size_t)n);
 		while ((k = eml_mbox_next(m, &ev)) > 0) {
 			switch (ev.type) {
 			case EML_MBOX_BEGIN:
@@ -628,7 +624,6 @@ static int
 run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 {
 	int rc = TOOL_EXIT_OK, k;
-	const char *data;
 	long n;
 
 	src->index = 1;
@@ -637,9 +632,9 @@ run_single(struct runner *r, struct eml_input *in, struct tool_src *src)
 	memset(&r->hs, 0, sizeof(r->hs));
 	if (r->fn(TOOL_BEGIN, NULL, 0, src, r->arg) != 0)
 		rc = TOOL_EXIT_FAIL;
-	while ((n = eml_input_view(in, r->buf, VIEW_CHUNK, &data)) > 0) {
-		hsniff_feed(&r->hs, data, (size_t)n, src);
-		k = r->fn(TOOL_DATA, data, (size_t)n, src, r->arg);
+	while ((n = eml_input_read(in, r->buf, CHUNK)) > 0) {
+		hsniff_feed(&r->hs, r->buf, (size_t)n, src);
+		k = r->fn(TOOL_DATA, r->buf, (size_t)n, src, r->arg);
 		if (k == TOOL_SKIP_REST) {
 			/* A file holds one message: the rest is not read. */
 			hsniff_decide(&r->hs, src);
@@ -759,7 +754,7 @@ tool_run(int argc, char **argv, tool_src_fn fn, void *arg)
 	memset(&r, 0, sizeof(r));
 	r.fn = fn;
 	r.arg = arg;
-	r.buf = xmalloc(VIEW_CHUNK);
+	r.buf = xmalloc(CHUNK);
 	r.multi = tool_in.with_name == 1 || (tool_in.with_name != 0 &&
 	    (argc > 1 || tool_in.files_from != NULL));
 	if (tool_in.files_from != NULL && argc > 0) {
