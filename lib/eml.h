@@ -234,7 +234,12 @@ enum eml_parse_flags {
 	 * message-ids, encoded-words): for callers that want no
 	 * diagnostics of them, such as header-only tools; the MIME fields
 	 * are still parsed. */
-	EML_PARSE_NO_FIELD_CHECK = 1 << 4
+	EML_PARSE_NO_FIELD_CHECK = 1 << 4,
+	/* Don't scan body bytes for their defects (line lengths, bare CR,
+	 * NUL, 8-bit data in 7bit, QP and base64 syntax, uuencode ends):
+	 * for callers that want no body diagnostics, such as a listing of
+	 * parts.  Structure and decoding are the same. */
+	EML_PARSE_NO_BODY_CHECK = 1 << 5
 };
 
 struct eml_parser_opts {

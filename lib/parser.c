@@ -1628,7 +1628,7 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 	if (pt == &p->uu)
 		ev->part = pt;
 	/* diag hook: a block's bytes are its text part's body too */
-	if (t == EML_EV_BODY)
+	if (t == EML_EV_BODY && !(p->o.flags & EML_PARSE_NO_BODY_CHECK))
 		emli_bodycheck_feed(&f->bc, w, n, p->off, p->line, body_diag,
 		    p);
 	if (t == EML_EV_BODY && (p->o.flags & EML_PARSE_DECODE)) {
@@ -1749,7 +1749,7 @@ close_part(struct eml_parser *p)
 		diag(p, f->part.nchildren == 0 ? EML_D_BOUNDARY_NOT_FOUND :
 		    EML_D_MISSING_CLOSE_DELIM);
 	}
-	if (f->mp == MP_NONE)	/* diag hook */
+	if (f->mp == MP_NONE && !(p->o.flags & EML_PARSE_NO_BODY_CHECK))
 		emli_bodycheck_finish(&f->bc, p->off, p->line, body_diag, p);
 	if (f->mp == MP_NONE && (p->o.flags & EML_PARSE_DECODE)) {
 		char *o = eml_buf_reserve(&p->dec, 128);

@@ -340,6 +340,39 @@ START_TEST(test_split_every_offset)
 }
 END_TEST
 
+/* EML_PARSE_NO_BODY_CHECK: no body-level diagnostics, and the same
+ * structure and decoded data as without it. */
+START_TEST(test_no_body_check)
+{
+	struct eml_buf in = { 0 };
+	char *with, *without, *d;
+	size_t i;
+
+	eml_buf_adds(&in, "Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Transfer-Encoding: quoted-printable\n\n");
+	for (i = 0; i < 1200; i++)
+		eml_buf_addc(&in, 'x');
+	eml_buf_adds(&in, "\nbare\rcr =ZZ\n--b--\n");
+	with = events(in.data, in.len, in.len, EML_PARSE_DECODE);
+	without = events(in.data, in.len, in.len, EML_PARSE_DECODE |
+	    EML_PARSE_NO_BODY_CHECK);
+	ck_assert_ptr_nonnull(strstr(with, "qp-line-long"));
+	ck_assert_ptr_nonnull(strstr(with, "bare-cr"));
+	ck_assert_ptr_nonnull(strstr(with, "qp-bad-escape"));
+	ck_assert_ptr_null(strstr(without, "qp-line-long"));
+	ck_assert_ptr_null(strstr(without, "bare-cr"));
+	ck_assert_ptr_null(strstr(without, "qp-bad-escape"));
+	/* header-level ones stay; everything before the list is the same */
+	ck_assert_ptr_nonnull(strstr(without, "no-mime-version"));
+	d = strstr(with, "\ndiags:");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(strncmp(with, without, (size_t)(d - with) + 7), 0);
+	free(with);
+	free(without);
+	eml_buf_free(&in);
+}
+END_TEST
+
 START_TEST(test_decode_events)
 {
 	static const char msg[] =
@@ -1151,6 +1184,7 @@ eml_parser_suite(void)
 	tcase_add_loop_test(tc, test_split_every_offset, 0, sizeof(cases) /
 	    sizeof(cases[0]));
 	tcase_add_test(tc, test_decode_events);
+	tcase_add_test(tc, test_no_body_check);
 	tcase_add_test(tc, test_feed_misuse);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_stable_parts);
