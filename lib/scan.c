@@ -41,7 +41,8 @@ supported(int i)
 	case EMLI_SCAN_AVX512:
 		/* libgcc's check includes the OS saving the zmm state */
 		return __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw");
+		    __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("bmi2");
 #endif
 	default:
 		return 0;
@@ -223,7 +224,7 @@ lf_avx2(const char *s, size_t n)
 	return c + lf_sse2(s + i, n - i);
 }
 
-__attribute__((target("avx512f,avx512bw")))
+__attribute__((target("avx512f,avx512bw,bmi2")))
 static size_t
 bol_avx512(const char *s, size_t n, size_t i, const char *set, size_t nset)
 {
@@ -242,10 +243,24 @@ bol_avx512(const char *s, size_t n, size_t i, const char *set, size_t nset)
 		if (m != 0)
 			return i + (size_t)__builtin_ctzll(m);
 	}
-	return bol_avx2(s, n, i, set, nset);
+	if (i < n) {
+		/* the tail in one masked block: masked-off bytes are not
+		 * read, so nothing past s[n - 1] is touched */
+		__mmask64 keep = _bzhi_u64(~0ULL, (unsigned)(n - i)), hit = 0, m;
+		__m512i prev = _mm512_maskz_loadu_epi8(keep, s + i - 1);
+		__m512i cur_ = _mm512_maskz_loadu_epi8(keep, s + i);
+
+		for (k = 0; k < nset; k++)
+			hit |= _mm512_cmpeq_epi8_mask(cur_,
+			    _mm512_set1_epi8(set[k]));
+		m = hit & _mm512_cmpeq_epi8_mask(prev, lf) & keep;
+		if (m != 0)
+			return i + (size_t)__builtin_ctzll(m);
+	}
+	return n;
 }
 
-__attribute__((target("avx512f,avx512bw,popcnt")))
+__attribute__((target("avx512f,avx512bw,bmi2,popcnt")))
 static size_t
 lf_avx512(const char *s, size_t n)
 {
@@ -258,7 +273,15 @@ lf_avx512(const char *s, size_t n)
 		c += (size_t)__builtin_popcountll(
 		    _mm512_cmpeq_epi8_mask(v, lf));
 	}
-	return c + lf_avx2(s + i, n - i);
+	if (i < n) {
+		/* the tail in one masked block, as in bol_avx512 */
+		__mmask64 keep = _bzhi_u64(~0ULL, (unsigned)(n - i));
+		__m512i v = _mm512_maskz_loadu_epi8(keep, s + i);
+
+		c += (size_t)__builtin_popcountll(
+		    _mm512_cmpeq_epi8_mask(v, lf) & keep);
+	}
+	return c;
 }
 #endif
 
