@@ -117,6 +117,7 @@ fuzz-replay: $(FUZZ_T:%=$(B)/fuzz/replay_%)
 	@set -e; for t in $(FUZZ_T); do \
 		dirs=$$(ls -d corpus/fuzz/$$t 2>/dev/null || true); \
 		[ $$t = message ] && dirs="$$dirs corpus/third_party corpus/demo"; \
+		[ $$t = parser ] && dirs="corpus/fuzz/message corpus/third_party corpus/demo"; \
 		[ -n "$$dirs" ] || { echo "fuzz-replay $$t: no corpus"; continue; }; \
 		$(B)/fuzz/replay_$$t $$dirs; \
 	done

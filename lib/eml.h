@@ -242,7 +242,12 @@ enum eml_parse_flags {
 	 * text/plain leaf whatever it declares, and neither the fields
 	 * nor their lines are checked (no diagnostics of them).  The
 	 * HEADER events are the same as without the flag. */
-	EML_PARSE_HEADERS_ONLY = 1 << 5
+	EML_PARSE_HEADERS_ONLY = 1 << 5,
+	/* Don't scan body bytes for their defects (line lengths, bare CR,
+	 * NUL, 8-bit data in 7bit, QP and base64 syntax, uuencode ends):
+	 * for callers that want no body diagnostics, such as a listing of
+	 * parts.  Structure and decoding are the same. */
+	EML_PARSE_NO_BODY_CHECK = 1 << 6
 };
 
 struct eml_parser_opts {
@@ -1428,6 +1433,13 @@ int eml_input_open(const char *path, struct eml_input **in_r);
 int eml_input_fd(int fd, int own, struct eml_input **in_r);
 /* Read up to len bytes; returns bytes read, 0 at EOF, or EML_EIO. */
 long eml_input_read(struct eml_input *in, void *buf, size_t len);
+/* Like _read, without the copy where it can: for a plain regular file the
+ * file is mapped and *p_r points into the map, else the bytes are read
+ * into buf and *p_r is buf.  The bytes stay valid until the next call on
+ * in (or _close).  Returns bytes available, 0 at EOF, or EML_EIO.  A
+ * plain file is read as it was when first viewed; don't mix with _slurp. */
+long eml_input_view(struct eml_input *in, void *buf, size_t len,
+    const char **p_r);
 /* Peek at the first bytes without consuming them (up to 4096). */
 long eml_input_peek(struct eml_input *in, void *buf, size_t len);
 /* Whole input: mmap'd for plain regular files, else read into memory.

@@ -236,4 +236,20 @@ void emli_bodycheck_finish(struct emli_bodycheck *c, uint64_t off,
  * tests of the error path; the digest itself loads once, by itself. */
 int emli_sha256_probe(const char *soname, char *err, size_t errlen);
 
+/* ---- Structural scanning (scan.c): SIMD with scalar twins ---- */
+
+enum { EMLI_SCAN_AUTO, EMLI_SCAN_SCALAR, EMLI_SCAN_SSE2, EMLI_SCAN_AVX2,
+    EMLI_SCAN_AVX512 };
+/* Use path i from now on (EMLI_SCAN_AUTO: the best the CPU has, or
+ * $EML_SCAN); one the CPU lacks gives scalar.  Returns the path used. */
+int emli_scan_force(int i);
+/* The path in use: "scalar", "sse2", "avx2" or "avx512". */
+const char *emli_scan_impl(void);
+/* The first i in [max(from, 1), n) where s[i - 1] is LF and s[i] one of
+ * set[0..nset), i.e. the next line starting with such a byte; n if none. */
+size_t emli_scan_bol(const char *s, size_t n, size_t from, const char *set,
+    size_t nset);
+/* The number of LF bytes in s[0..n). */
+size_t emli_scan_count_lf(const char *s, size_t n);
+
 #endif /* EML_PRIV_H */

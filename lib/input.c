@@ -19,6 +19,8 @@
 
 #define PEEK_MAX	4096
 #define ZBUF_SIZE	65536
+#define VIEW_MIN	(256 * 1024)	/* smallest file _view maps */
+#define VIEW_DROP	(4 * 1024 * 1024)	/* pages released at a time */
 /* Slurping a pipe or a gzip file into memory is capped: a mailbox that
  * large must be streamed, not slurped. */
 #if SIZE_MAX > 0xffffffffUL
@@ -47,6 +49,9 @@ struct eml_input {
 	time_t mtime;			/* st_mtime, once statted */
 	void *map;			/* mmap of the file, or NULL */
 	size_t maplen;
+	int viewing;			/* _view hands out slices of map */
+	int nomap;			/* _view: mapping failed, read */
+	size_t dropped;			/* map bytes given back to the OS */
 	char *mem;			/* slurped copy, or NULL */
 	/* The buffers last: only the fields above are zeroed when an
 	 * input is made (a tool opens one per file of a Maildir). */
@@ -336,10 +341,95 @@ eml_input_peek(struct eml_input *in, void *buf, size_t len)
 	return (long)len;
 }
 
+/*
+ * Map a plain regular file for _view, once.  Bytes already handed out,
+ * or held in the peek buffer, are at the same file offsets, so the map
+ * takes over at start + consumed and the peek buffer is dropped.
+ */
+static void
+view_map(struct eml_input *in)
+{
+	struct stat st;
+	void *m;
+
+	in->nomap = 1;
+	/* A small file (a Maildir message) costs less to read than to
+	 * map and unmap. */
+	if (!in->regular || in->gz || in->map != NULL || in->mem != NULL ||
+	    fstat(in->fd, &st) != 0 || st.st_size < VIEW_MIN ||
+	    (uint64_t)st.st_size > SIZE_MAX)
+		return;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (m == MAP_FAILED)
+		return;		/* e.g. /proc files: read as before */
+	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	in->map = m;
+	in->maplen = (size_t)st.st_size;
+	in->viewing = 1;
+	in->nomap = 0;
+	in->npeek = in->peekpos = 0;
+}
+
+long
+eml_input_view(struct eml_input *in, void *buf, size_t len,
+    const char **p_r)
+{
+	struct stat st;
+	uint64_t at;
+	size_t k;
+	long n;
+
+	*p_r = buf;
+	if (!in->viewing && !in->nomap)
+		view_map(in);
+	if (!in->viewing) {
+		n = eml_input_read(in, buf, len);
+		return n;
+	}
+	at = (uint64_t)in->start + in->consumed;
+	/* The bytes handed out before are done with (the contract): give
+	 * their pages back, so a large file does not stay resident in
+	 * this process as it is read (RSS stays bounded, as with read). */
+	if (at - in->dropped >= VIEW_DROP) {
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+		size_t upto = (size_t)at / pg * pg;
+
+		if (upto > in->dropped) {
+			(void)madvise((char *)in->map + in->dropped,
+			    upto - in->dropped, MADV_DONTNEED);
+			in->dropped = upto;
+		}
+	}
+	if (at >= in->maplen)
+		return 0;
+	k = EMLI_MIN(EMLI_MIN(len, (size_t)1 << 30), in->maplen - (size_t)at);
+	/* A file cut short under the map would fault on the lost pages:
+	 * hand out only what the file still has (a narrow race remains,
+	 * as with any mapped reader). */
+	if (fstat(in->fd, &st) != 0)
+		return EML_EIO;
+	if ((uint64_t)st.st_size <= at)
+		return 0;
+	if ((uint64_t)st.st_size < at + k)
+		k = (size_t)((uint64_t)st.st_size - at);
+	*p_r = (const char *)in->map + at;
+	in->consumed += k;
+	return (long)k;
+}
+
 long
 eml_input_read(struct eml_input *in, void *buf, size_t len)
 {
 	long n;
+
+	if (in->viewing) {
+		/* the descriptor's offset is behind the map's: copy */
+		const char *p;
+
+		if ((n = eml_input_view(in, buf, len, &p)) > 0 && p != buf)
+			memcpy(buf, p, (size_t)n);
+		return n;
+	}
 
 	if (in->peekpos < in->npeek) {
 		size_t k = EMLI_MIN(len, in->npeek - in->peekpos);

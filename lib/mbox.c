@@ -386,6 +386,9 @@ body(struct eml_mbox *m)
 {
 	const unsigned char *p = m->buf + m->pos, *e = m->buf + m->len;
 	const unsigned char *s = p, *nl;
+	/* decide() finds nothing but plain text in a line starting with
+	 * any other byte: the lines between go by in blocks (scan.c) */
+	size_t nset = m->flags & EML_MBOX_RD ? 4 : 3, i;
 
 	for (;;) {
 		nl = memchr(s, '\n', (size_t)(e - s));
@@ -394,6 +397,17 @@ body(struct eml_mbox *m)
 			break;
 		}
 		s = nl + 1;
+		if (s < e && memchr("\n\rF>", *s, nset) == NULL) {
+			i = emli_scan_bol((const char *)p, (size_t)(e - p),
+			    (size_t)(s - p) + 1, "\n\rF>", nset);
+			if (i == (size_t)(e - p)) {
+				/* no such line: the last one may be cut */
+				m->st = e[-1] == '\n' ? S_BOL : S_BODY;
+				s = e;
+				break;
+			}
+			s = p + i;
+		}
 		m->st = S_BOL;
 		/* a D_FROM_BODY line goes through bol() to be counted */
 		if (s == e || decide(m, s, (size_t)(e - s), 1, 0) != D_PLAIN)

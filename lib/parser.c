@@ -424,14 +424,7 @@ window(struct eml_parser *p, const char **w, size_t *n)
 static unsigned long
 count_lines(const char *s, size_t n)
 {
-	unsigned long c = 0;
-	const char *e = s + n, *q;
-
-	while (s < e && (q = memchr(s, '\n', e - s)) != NULL) {
-		c++;
-		s = q + 1;
-	}
-	return c;
+	return (unsigned long)emli_scan_count_lf(s, n);
 }
 
 /* consume() when the caller has counted the n bytes' LFs already */
@@ -1660,9 +1653,8 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 					return 0;	/* events; body next */
 				}
 			}
-			if ((nl = memchr(w + ls, '\n', n - ls)) == NULL)
-				break;
-			ls = nl - w + 1;
+			/* only a line starting with 'b' can be "begin" */
+			ls = emli_scan_bol(w, n, ls + 1, "b", 1);
 		}
 		if (n == 0)
 			return 0;
@@ -1712,7 +1704,7 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 	if (pt == &p->uu)
 		ev->part = pt;
 	/* diag hook: a block's bytes are its text part's body too */
-	if (t == EML_EV_BODY)
+	if (t == EML_EV_BODY && !(p->o.flags & EML_PARSE_NO_BODY_CHECK))
 		emli_bodycheck_feed(&f->bc, w, n, p->off, p->line, body_diag,
 		    p);
 	if (t == EML_EV_BODY && (p->o.flags & EML_PARSE_DECODE)) {
@@ -1736,7 +1728,7 @@ emit_body(struct eml_parser *p, const char *w, size_t n, int final)
 static int
 step_body(struct eml_parser *p)
 {
-	const char *w, *e, *nl;
+	const char *w, *nl;
 	size_t n, linestart, eolstart, keep;
 	struct dline d;
 	int r, eof = at_eof(p);
@@ -1792,13 +1784,15 @@ step_body(struct eml_parser *p)
 				    p->off + linestart, p->line +
 				    count_lines(w, linestart));
 		}
-		e = memchr(w + linestart, '\n', n - linestart);
-		if (e == NULL) {
-			keep = n;
+		/* Only a line starting with '-' can be a delimiter: the
+		 * lines between go by in blocks (scan.c).  With none left,
+		 * an LF ending the window may still be a delimiter's. */
+		linestart = emli_scan_bol(w, n, linestart + 1, "-", 1);
+		if (linestart == n) {
+			keep = w[n - 1] == '\n' ? n - eol_len(w, n - 1) : n;
 			goto tail;
 		}
-		linestart = e - w + 1;
-		eolstart = linestart - eol_len(w, e - w);
+		eolstart = linestart - eol_len(w, linestart - 1);
 	}
 tail:
 	if (eof)
@@ -1831,7 +1825,7 @@ close_part(struct eml_parser *p)
 		diag(p, f->part.nchildren == 0 ? EML_D_BOUNDARY_NOT_FOUND :
 		    EML_D_MISSING_CLOSE_DELIM);
 	}
-	if (f->mp == MP_NONE)	/* diag hook */
+	if (f->mp == MP_NONE && !(p->o.flags & EML_PARSE_NO_BODY_CHECK))
 		emli_bodycheck_finish(&f->bc, p->off, p->line, body_diag, p);
 	if (f->mp == MP_NONE && (p->o.flags & EML_PARSE_DECODE)) {
 		char *o = eml_buf_reserve(&p->dec, 128);

@@ -10,6 +10,9 @@
 
 #include "eml.h"
 
+/* scan.c's path switch (eml_priv.h): 0 auto, 1 scalar .. 4 AVX-512 */
+int emli_scan_force(int i);
+
 #define EMLI_MIN_T(a, b)	((a) < (b) ? (a) : (b))
 #define EMLI_MAX_T(a, b)	((a) > (b) ? (a) : (b))
 
@@ -272,6 +275,7 @@ START_TEST(test_shape)
 {
 	const char *in = cases[_i].in;
 	size_t len = strlen(in), c;
+	int path;
 	struct eml_msg *m;
 	struct eml_buf out = { 0 };
 	char *s, *whole;
@@ -289,14 +293,21 @@ START_TEST(test_shape)
 	eml_buf_free(&out);
 	eml_msg_free(m);
 
-	/* every split point, and one byte at a time */
+	/* every split point, and one byte at a time, with each scan path
+	 * (scan.c: scalar, SSE2, AVX2, AVX-512; one the CPU lacks runs
+	 * scalar) giving the scalar path's events */
+	emli_scan_force(1);
 	whole = events(in, len, len ? len : 1, EML_PARSE_DECODE);
-	for (c = 1; c <= len; c++) {
-		char *e = events(in, len, c, EML_PARSE_DECODE);
+	for (path = 1; path <= 4; path++) {
+		emli_scan_force(path);
+		for (c = 1; c <= len; c++) {
+			char *e = events(in, len, c, EML_PARSE_DECODE);
 
-		ck_assert_str_eq(e, whole);
-		free(e);
+			ck_assert_str_eq(e, whole);
+			free(e);
+		}
 	}
+	emli_scan_force(0);
 	free(whole);
 }
 END_TEST
@@ -326,6 +337,39 @@ START_TEST(test_split_every_offset)
 		eml_parser_free(p);
 	}
 	free(whole);
+}
+END_TEST
+
+/* EML_PARSE_NO_BODY_CHECK: no body-level diagnostics, and the same
+ * structure and decoded data as without it. */
+START_TEST(test_no_body_check)
+{
+	struct eml_buf in = { 0 };
+	char *with, *without, *d;
+	size_t i;
+
+	eml_buf_adds(&in, "Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Transfer-Encoding: quoted-printable\n\n");
+	for (i = 0; i < 1200; i++)
+		eml_buf_addc(&in, 'x');
+	eml_buf_adds(&in, "\nbare\rcr =ZZ\n--b--\n");
+	with = events(in.data, in.len, in.len, EML_PARSE_DECODE);
+	without = events(in.data, in.len, in.len, EML_PARSE_DECODE |
+	    EML_PARSE_NO_BODY_CHECK);
+	ck_assert_ptr_nonnull(strstr(with, "qp-line-long"));
+	ck_assert_ptr_nonnull(strstr(with, "bare-cr"));
+	ck_assert_ptr_nonnull(strstr(with, "qp-bad-escape"));
+	ck_assert_ptr_null(strstr(without, "qp-line-long"));
+	ck_assert_ptr_null(strstr(without, "bare-cr"));
+	ck_assert_ptr_null(strstr(without, "qp-bad-escape"));
+	/* header-level ones stay; everything before the list is the same */
+	ck_assert_ptr_nonnull(strstr(without, "no-mime-version"));
+	d = strstr(with, "\ndiags:");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(strncmp(with, without, (size_t)(d - with) + 7), 0);
+	free(with);
+	free(without);
+	eml_buf_free(&in);
 }
 END_TEST
 
@@ -1140,6 +1184,7 @@ eml_parser_suite(void)
 	tcase_add_loop_test(tc, test_split_every_offset, 0, sizeof(cases) /
 	    sizeof(cases[0]));
 	tcase_add_test(tc, test_decode_events);
+	tcase_add_test(tc, test_no_body_check);
 	tcase_add_test(tc, test_feed_misuse);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_stable_parts);
