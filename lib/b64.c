@@ -78,14 +78,14 @@ static const char etab[64] =
 
 #ifdef B64_X86
 /* The VBMI kernel needs byte permutes (VBMI) and byte compress (VBMI2);
- * libgcc's check includes the OS saving the zmm state. */
+ * the check includes the OS saving the zmm state. */
 static int
 have_avx512(void)
 {
-	return __builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vbmi") &&
-	    __builtin_cpu_supports("avx512vbmi2");
+	return EMLI_CPU(AVX512F, "avx512f") &&
+	    EMLI_CPU(AVX512BW, "avx512bw") &&
+	    EMLI_CPU(AVX512_VBMI, "avx512vbmi") &&
+	    EMLI_CPU(AVX512_VBMI2, "avx512vbmi2");
 }
 #endif
 
@@ -96,9 +96,9 @@ pick_impl(void)
 #ifdef B64_X86
 		if (forced == IMPL_AVX512 && !have_avx512())
 			return IMPL_SCALAR;
-		if (forced == IMPL_AVX2 && !__builtin_cpu_supports("avx2"))
+		if (forced == IMPL_AVX2 && !EMLI_CPU(AVX2, "avx2"))
 			return IMPL_SCALAR;
-		if (forced == IMPL_SSSE3 && !__builtin_cpu_supports("ssse3"))
+		if (forced == IMPL_SSSE3 && !EMLI_CPU(SSSE3, "ssse3"))
 			return IMPL_SCALAR;
 		return forced;
 #else
@@ -108,9 +108,9 @@ pick_impl(void)
 #ifdef B64_X86
 	if (have_avx512())
 		return IMPL_AVX512;
-	if (__builtin_cpu_supports("avx2"))
+	if (EMLI_CPU(AVX2, "avx2"))
 		return IMPL_AVX2;
-	if (__builtin_cpu_supports("ssse3"))
+	if (EMLI_CPU(SSSE3, "ssse3"))
 		return IMPL_SSSE3;
 #endif
 	return IMPL_SCALAR;

@@ -10,6 +10,21 @@
 
 #include "eml.h"
 
+/* CPU features for the SIMD paths.  glibc's answer, read once by the
+ * dynamic loader, where it has one: libgcc's __builtin_cpu_supports
+ * brings a constructor that probes CPUID again at every start of every
+ * program (about 0.1 ms on a VM, where CPUID traps; issue 7's
+ * start-up).  Both include the OS saving the vector state. */
+#if defined(__x86_64__) && defined(__has_include)
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#define EMLI_CPU(glibc, gcc)	CPU_FEATURE_ACTIVE(glibc)
+#endif
+#endif
+#ifndef EMLI_CPU
+#define EMLI_CPU(glibc, gcc)	__builtin_cpu_supports(gcc)
+#endif
+
 #define EMLI_MIN(a, b)	((a) < (b) ? (a) : (b))
 #define EMLI_MAX(a, b)	((a) > (b) ? (a) : (b))
 #define EMLI_NELEM(a)	(sizeof(a) / sizeof((a)[0]))

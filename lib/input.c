@@ -353,6 +353,9 @@ view_map(struct eml_input *in)
 	void *m;
 
 	in->nomap = 1;
+	/* A file we opened is statted only when asked: now it is. */
+	if (stat_now(in, 1) != EML_OK)
+		return;
 	/* A small file (a Maildir message) costs less to read than to
 	 * map and unmap. */
 	if (!in->regular || in->gz || in->map != NULL || in->mem != NULL ||

@@ -65,9 +65,9 @@ static const char hexdig[] = "0123456789ABCDEF";
 static int
 have_avx512(void)
 {
-	return __builtin_cpu_supports("avx512f") &&
-	    __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vbmi2");
+	return EMLI_CPU(AVX512F, "avx512f") &&
+	    EMLI_CPU(AVX512BW, "avx512bw") &&
+	    EMLI_CPU(AVX512_VBMI2, "avx512vbmi2");
 }
 #endif
 

@@ -37,12 +37,12 @@ supported(int i)
 	case EMLI_SCAN_SSE2:
 		return 1;	/* part of x86-64 */
 	case EMLI_SCAN_AVX2:
-		return __builtin_cpu_supports("avx2");
+		return EMLI_CPU(AVX2, "avx2");
 	case EMLI_SCAN_AVX512:
-		/* libgcc's check includes the OS saving the zmm state */
-		return __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw") &&
-		    __builtin_cpu_supports("bmi2");
+		/* the check includes the OS saving the zmm state */
+		return EMLI_CPU(AVX512F, "avx512f") &&
+		    EMLI_CPU(AVX512BW, "avx512bw") &&
+		    EMLI_CPU(BMI2, "bmi2");
 #endif
 	default:
 		return 0;
