@@ -251,6 +251,12 @@ void emli_bodycheck_finish(struct emli_bodycheck *c, uint64_t off,
  * tests of the error path; the digest itself loads once, by itself. */
 int emli_sha256_probe(const char *soname, char *err, size_t errlen);
 
+/* ---- iconv descriptors lent from a small cache (charset.c) ---- */
+#include <iconv.h>
+/* As iconv_open; give it back with emli_iconv_close, never iconv_close. */
+iconv_t emli_iconv_open(const char *to, const char *from);
+void emli_iconv_close(iconv_t cd);
+
 /* ---- Structural scanning (scan.c): SIMD with scalar twins ---- */
 
 enum { EMLI_SCAN_AUTO, EMLI_SCAN_SCALAR, EMLI_SCAN_SSE2, EMLI_SCAN_AVX2,

@@ -392,9 +392,9 @@ cs_release(struct eml_sink *s, int discard)
 	struct cs_sink *c = (struct cs_sink *)s;
 
 	if (c->cd != (iconv_t)-1)
-		iconv_close(c->cd);
+		emli_iconv_close(c->cd);
 	if (c->rcd != (iconv_t)-1)
-		iconv_close(c->rcd);
+		emli_iconv_close(c->rcd);
 	free(c->pend);
 }
 
@@ -430,10 +430,10 @@ eml_filter_charset(struct eml_sink *next, const char *from, const char *to)
 	f = plausible(from) ? eml_charset_canon(from) : NULL;
 	t = plausible(to) ? to : NULL;
 	if (f != NULL && t != NULL && plausible(f) &&
-	    (cd = iconv_open(t, f)) == (iconv_t)-1) {
+	    (cd = emli_iconv_open(t, f)) == (iconv_t)-1) {
 		t = eml_charset_canon(to);
 		if (plausible(t))
-			cd = iconv_open(t, f);
+			cd = emli_iconv_open(t, f);
 	}
 	if (cd == (iconv_t)-1) {
 		eml_sink_abort(next);
@@ -442,7 +442,7 @@ eml_filter_charset(struct eml_sink *next, const char *from, const char *to)
 	}
 	c = (struct cs_sink *)emli_sink_new(sizeof(*c), &cs_ops, next, 1);
 	if (c == NULL) {
-		iconv_close(cd);
+		emli_iconv_close(cd);
 		return NULL;
 	}
 	c->to_utf8 = is_utf8(t);
@@ -452,7 +452,7 @@ eml_filter_charset(struct eml_sink *next, const char *from, const char *to)
 	    strncasecmp(t, "CSISO2022", 9) == 0;
 	if (c->to_utf8 && c->from_utf8) {
 		/* checking is all there is to do */
-		iconv_close(cd);
+		emli_iconv_close(cd);
 		cd = (iconv_t)-1;
 	}
 	c->cd = cd;
@@ -461,7 +461,7 @@ eml_filter_charset(struct eml_sink *next, const char *from, const char *to)
 	 * read back as itself (see read_back). */
 	if (c->from_utf8 && !c->to_utf8 &&
 	    ((c->pend = malloc(PEND_MAX)) == NULL ||
-	    (c->rcd = iconv_open("UTF-8", t)) == (iconv_t)-1)) {
+	    (c->rcd = emli_iconv_open("UTF-8", t)) == (iconv_t)-1)) {
 		eml_sink_abort(&c->s);
 		errno = c->pend == NULL ? ENOMEM : EINVAL;
 		return NULL;

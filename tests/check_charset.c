@@ -2,6 +2,9 @@
  * check_charset.c - charset labels, conversion to UTF-8, UTF-8 checks.
  */
 #include <check.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +287,87 @@ END_TEST
 
 #define N(a)	(int)(sizeof(a) / sizeof((a)[0]))
 
+/* The iconv descriptors charset.c lends out and takes back: more
+ * charsets than it keeps (8), in turn and from several threads, must
+ * convert exactly as a descriptor of one's own does. */
+static const struct {
+	const char *cs, *in;
+} reuses[] = {
+	{ "KOI8-R", "\xF0\xD2\xC9\xD7\xC5\xD4" },
+	{ "ISO-8859-2", "\xB1\xE6\xEA\xB3\xF1\xF3" },
+	{ "ISO-8859-5", "\xBF\xE0\xD8\xD2\xD5\xE2" },
+	{ "ISO-8859-7", "\xE1\xE2\xE3\xE4" },
+	{ "EUC-JP", "\xC6\xFC\xCB\xDC\xB8\xEC" },
+	{ "WINDOWS-1251", "\xCF\xF0\xE8\xE2\xE5\xF2" },
+	{ "ISO-8859-15", "\xA4\xBD\xBE" },
+	{ "WINDOWS-1250", "\x8A\x9A\xC8\xE8" },
+	{ "IBM866", "\x8F\xE0\xA8\xA2\xA5\xE2" },
+	{ "ISO-8859-9", "\xD0\xDD\xDE\xF0\xFD\xFE" },
+	{ "ISO-8859-4", "\xA1\xA2\xA3\xB1" },
+	{ "ISO-2022-JP", "a\x1b$BF|K\\\x1b(Bz" },
+};
+
+static char reuse_want[N(reuses)][64];
+
+static void
+reuse_expect(void)
+{
+	size_t i, il, ol;
+	char *ip, *op;
+	iconv_t cd;
+
+	for (i = 0; i < N(reuses); i++) {
+		ck_assert((cd = iconv_open("UTF-8", reuses[i].cs)) !=
+		    (iconv_t)-1);
+		ip = (char *)(uintptr_t)reuses[i].in;
+		il = strlen(ip);
+		op = reuse_want[i];
+		ol = sizeof(reuse_want[i]) - 1;
+		ck_assert(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+		ck_assert(iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1);
+		*op = '\0';
+		iconv_close(cd);
+	}
+}
+
+static void *
+reuse_run(void *arg)
+{
+	struct eml_buf out = { 0 };
+	size_t k, i;
+	int bad = 0;
+
+	for (k = 0; k < 300; k++) {
+		i = (k * 7 + (size_t)(uintptr_t)arg) % N(reuses);
+		out.len = 0;
+		if (eml_charset_to_utf8(reuses[i].cs, reuses[i].in,
+		    strlen(reuses[i].in), NULL, &out, NULL) != EML_OK ||
+		    out.len != strlen(reuse_want[i]) ||
+		    memcmp(out.data, reuse_want[i], out.len) != 0)
+			bad++;
+	}
+	eml_buf_free(&out);
+	return (void *)(uintptr_t)bad;
+}
+
+START_TEST(t_reuse)
+{
+	pthread_t th[4];
+	void *bad;
+	uintptr_t i;
+
+	reuse_expect();
+	ck_assert_ptr_null(reuse_run((void *)0));
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, reuse_run,
+		    (void *)i), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &bad), 0);
+		ck_assert_ptr_null(bad);
+	}
+}
+END_TEST
+
 Suite *
 eml_charset_suite(void)
 {
@@ -298,6 +382,7 @@ eml_charset_suite(void)
 	tcase_add_test(tc, t_long);
 	tcase_add_loop_test(tc, t_utf8, 0, N(utf8s));
 	tcase_add_loop_test(tc, t_samples, 0, N(samples));
+	tcase_add_test(tc, t_reuse);
 	suite_add_tcase(s, tc);
 	return s;
 }
