@@ -684,6 +684,9 @@ int eml_charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *fallback, struct eml_buf *out, int *guessed_r);
 /* 1 if s[0..len) is valid UTF-8. */
 int eml_utf8_valid(const char *s, size_t len);
+/* The number of LF bytes in s[0..len), a vector at a time where the CPU
+ * allows (for line numbers counted over large inputs). */
+size_t eml_count_lf(const char *s, size_t len);
 /*
  * Undeclared 8-bit text (raw header bytes, an unknown charset) to UTF-8,
  * appended to out.  fallbacks is a fallback list: one charset or several

@@ -309,6 +309,12 @@ emli_scan_bol(const char *s, size_t n, size_t from, const char *set,
 }
 
 size_t
+eml_count_lf(const char *s, size_t len)
+{
+	return emli_scan_count_lf(s, len);
+}
+
+size_t
 emli_scan_count_lf(const char *s, size_t n)
 {
 	switch (cur()) {

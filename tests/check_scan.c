@@ -77,6 +77,8 @@ START_TEST(test_kernels_match_scalar)
 		for (p = 1; p < NPATHS; p++) {
 			emli_scan_force(paths[p]);
 			ck_assert_uint_eq(emli_scan_count_lf(s, n), want);
+			/* the public name, as the tools count lines */
+			ck_assert_uint_eq(eml_count_lf(s, n), want);
 		}
 	}
 	emli_scan_force(EMLI_SCAN_AUTO);

@@ -73,6 +73,24 @@ tool_die(const char *file, const char *fmt, ...)
 	exit(TOOL_EXIT_FAIL);
 }
 
+void
+tool_sha256_need(void)
+{
+	if (eml_sha256_errmsg() != NULL)
+		tool_die(NULL, "%s", eml_sha256_errmsg());
+}
+
+void
+tool_sha256_final(struct eml_sha256 *s, unsigned char dg[32])
+{
+	int r;
+
+	if ((r = eml_sha256_final(s, dg)) != EML_OK)
+		tool_die(NULL, "SHA-256: %s", r == EML_ENOTSUP &&
+		    eml_sha256_errmsg() != NULL ? eml_sha256_errmsg() :
+		    eml_strerror(r));
+}
+
 void *
 xmalloc(size_t n)
 {
@@ -542,19 +560,6 @@ struct runner {
 	struct hsniff hs;
 };
 
-static unsigned long
-count_lf(const char *p, size_t n)
-{
-	const char *e = p + n;
-	unsigned long c = 0;
-
-	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-		c++;
-		p++;
-	}
-	return c;
-}
-
 static int
 run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 {
@@ -617,7 +622,7 @@ run_mbox(struct runner *r, struct eml_input *in, struct tool_src *src)
 					first = 0;
 				}
 				hsniff_feed(&r->hs, ev.data, ev.len, src);
-				lines += count_lf(ev.data, ev.len);
+				lines += eml_count_lf(ev.data, ev.len);
 				end = ev.offset + ev.len;
 				/* The splitter must still see the bytes to
 				 * find the next message; the tool need not. */

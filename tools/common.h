@@ -33,6 +33,13 @@ void tool_warn_err(const char *file, int err);
 _Noreturn void tool_die(const char *file, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* SHA-256 for tools that print digests, failing closed: _need ends the
+ * tool at once if libcrypto cannot be loaded (call it before any
+ * output), _final if a digest cannot be finished, never printing a
+ * digest that is not one. */
+void tool_sha256_need(void);
+void tool_sha256_final(struct eml_sha256 *s, unsigned char dg[32]);
+
 /* Allocation that cannot fail: out of memory ends the tool. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

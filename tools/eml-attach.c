@@ -504,7 +504,7 @@ measure(struct strip *s, const struct eml_event *ev, struct eml_sha256 *sha)
 		}
 		if (ev->type == EML_EV_PART_END && pt->depth ==
 		    s->open_depth) {
-			eml_sha256_final(sha, dg);
+			tool_sha256_final(sha, dg);
 			eml_sha256_hex(dg, rc->sha);
 			rc->chosen = !s->o->has_larger ||
 			    rc->size > s->o->larger;
@@ -850,6 +850,7 @@ main(int argc, char **argv)
 	if (o.strip) {
 		if (argc > 0)
 			tool_usage_exit(usage_text, TOOL_EXIT_USAGE);
+		tool_sha256_need();	/* each note names a digest */
 		return run_strip(&o);
 	}
 	if ((o.name_glob != NULL || o.has_larger))

@@ -538,7 +538,7 @@ on_event(struct ctx *c, const struct eml_event *ev)
 		if (!jp->is_multipart) {
 			unsigned char dg[32];
 
-			eml_sha256_final(&jp->sha, dg);
+			tool_sha256_final(&jp->sha, dg);
 			eml_sha256_hex(dg, jp->hex);
 		} else
 			/* A multipart's size is its raw body (JMAP). */
@@ -1383,6 +1383,7 @@ main(int argc, char **argv)
 	o.flags = EML_PARSE_DECODE;
 	if ((c.p = eml_parser_new(&o)) == NULL)
 		tool_die(NULL, "out of memory");
+	tool_sha256_need();	/* every blobId is a digest */
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_run(argc - optind, argv + optind, chunk, &c);
 	msg_free(&c);

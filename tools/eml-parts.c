@@ -158,7 +158,7 @@ add_col(struct state *s, enum col c, const struct tool_src *src,
 			tool_escape(name->data, name->len, &s->line);
 		break;
 	case C_SHA256:
-		eml_sha256_final(&sl->sha, dg);
+		tool_sha256_final(&sl->sha, dg);
 		eml_sha256_hex(dg, num);
 		xcheck(eml_buf_adds(&s->line, num));
 		break;
@@ -405,6 +405,8 @@ main(int argc, char **argv)
 	    EML_PARSE_NO_BODY_CHECK;
 	if ((s.p = eml_parser_new(&o)) == NULL)
 		tool_die(NULL, "out of memory");
+	if (s.want_sha)
+		tool_sha256_need();
 	tool_in.confine = 1;	/* reads only: no writes, exec, network */
 	rc = tool_run(argc - optind, argv + optind, chunk, &s);
 	eml_parser_free(s.p);
